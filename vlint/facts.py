@@ -1,0 +1,150 @@
+"""The shared vocabulary of vlint: what extractors emit and rules read.
+
+Extractors turn text into these small frozen records; the linker resolves the symbolic parts; rules
+never see a parser. Every record carries a `Location` so findings point at the right line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal, Union
+
+Scalar = Union[str, int, float, bool, None]
+
+Api = Literal["chat", "completion", "offline-chat", "offline-generate"]
+CHAT_APIS: frozenset[str] = frozenset({"chat", "offline-chat"})
+
+Context = Literal["code", "docs"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file: `path` relative to the scan root and `/`-separated; line and column 1-based."""
+
+    path: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value with its provenance.
+
+    Either `literal` is known, or `env` names an environment variable the linker may resolve
+    (with `literal` then holding the default, if any, and `is_default` set).
+    `alias` marks a model reference that may be a served name (a client's `model=`).
+    """
+
+    literal: Scalar = None
+    location: Location | None = None
+    note: str = ""
+    env: str | None = None
+    is_default: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.literal is not None
+
+    def describe(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.literal!r}{note}{where}"
+
+    def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
+        return replace(self, literal=literal, note=note, location=location or self.location, env=None,
+                       is_default=False)
+
+
+@dataclass(frozen=True)
+class Serve:
+    """A model server launch: vLLM itself, or a proxy (LiteLLM, Ray Serve, KServe) that fronts one."""
+
+    location: Location
+    model: Value | None
+    launcher: str
+    served_names: tuple[str, ...] = ()
+    chat_template: str | None = None
+    temperature: Value | None = None
+    generation_config: str | None = None
+    nominal: str | None = None
+    forwards_chat: bool = False
+    context: Context = "code"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A use of a model: a client call, an offline vLLM call, or a sampling configuration that feeds one."""
+
+    location: Location
+    api: Api
+    client: str
+    model: Value | None
+    temperature: Value | None = None
+    default_temperature: float | None = 1.0
+    messages: tuple[tuple[str, str], ...] | None = None
+    prompt: str | None = None
+    chat_template: str | None = None
+    context: Context = "code"
+
+    @property
+    def is_chat(self) -> bool:
+        return self.api in CHAT_APIS
+
+    def effective_temperature(self) -> tuple[float | None, str]:
+        """The temperature the request runs at, and where that number comes from."""
+        if self.temperature is not None:
+            lit = self.temperature.literal
+            if isinstance(lit, (int, float)) and not isinstance(lit, bool):
+                return float(lit), self.temperature.describe()
+            if isinstance(lit, str):
+                try:
+                    return float(lit), self.temperature.describe()
+                except ValueError:
+                    return None, "unresolved"
+            return None, "unresolved"
+        if self.default_temperature is None:
+            return None, "unset"
+        return self.default_temperature, "default"
+
+
+@dataclass(frozen=True)
+class EnvBinding:
+    """A variable assignment that other files may read: `.env`, compose `environment:`, k8s `env:`, `ENV`."""
+
+    name: str
+    value: Value
+    scope: str = "project"
+
+
+@dataclass(frozen=True)
+class ParseError:
+    path: str
+    reason: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"path": self.path, "reason": self.reason}
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+
+@dataclass
+class FileFacts:
+    """Everything one file said. Mutable while its extractor runs, then treated as read-only."""
+
+    path: str
+    kind: str
+    serves: list[Serve] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    env: list[EnvBinding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+    def extend(self, other: FileFacts) -> None:
+        self.serves.extend(other.serves)
+        self.requests.extend(other.requests)
+        self.env.extend(other.env)
+        self.errors.extend(other.errors)

@@ -1,0 +1,27 @@
+"""Access to the data in `rules/`: model knowledge, the client-API catalogue and rule documents.
+
+The data ships inside the wheel as `vlint/rules/`; in a source checkout it is the top-level `rules/`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+def rules_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if (candidate / "models.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("vlint's rules/ data directory is missing from this installation")
+
+
+@lru_cache(maxsize=None)
+def load_data(name: str) -> Any:
+    """Load one YAML data file from rules/ (cached: the data is read-only during a run)."""
+    import yaml
+
+    with open(rules_dir() / name, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
