@@ -71,6 +71,8 @@ class Serve:
     generation_config: str | None = None
     nominal: str | None = None
     forwards_chat: bool = False
+    config_file: str | None = None
+    image: str | None = None
     context: Context = "code"
 
 
