@@ -13,7 +13,7 @@ from typing import Any
 def rules_dir() -> Path:
     here = Path(__file__).resolve().parent
     for candidate in (here / "rules", here.parent / "rules"):
-        if (candidate / "models.yaml").is_file():
+        if (candidate / "clients.yaml").is_file():
             return candidate
     raise FileNotFoundError("vlint's rules/ data directory is missing from this installation")
 

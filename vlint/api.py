@@ -1,0 +1,182 @@
+"""The plain Python API under the CLI: `scan(paths, config) -> Result`.
+
+discover → extract (per file, cached, in parallel for large scans) → link → classify + judge →
+suppressions, baseline and filters → Result. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vlint.config import Config
+from vlint.discover import SourceFile, discover
+from vlint.facts import FileFacts, ParseError
+from vlint.findings import CONFIDENCE_ORDER, SEVERITY_ORDER, Finding
+from vlint.suppress import SuppressionIndex
+
+BINARY_SNIFF = 8192
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    files_scanned: int = 0
+    baselined: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def exit_code(self, fail_on: str) -> int:
+        if fail_on == "never":
+            return 0
+        threshold = SEVERITY_ORDER[fail_on]
+        return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for f in self.findings) else 0
+
+
+def read_source(source: SourceFile, max_size: int) -> tuple[str | None, ParseError | None]:
+    """The file's text, or why it was skipped. Binary files are skipped quietly; odd bytes decode safely."""
+    try:
+        size = source.path.stat().st_size
+        if max_size and size > max_size:
+            return None, ParseError(source.display, f"skipped: {size} bytes is over max-file-size ({max_size})")
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return None, ParseError(source.display, f"cannot read: {exc.strerror or exc}")
+    if b"\x00" in data[:BINARY_SNIFF]:
+        return None, None
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), None
+
+
+def extract_text(kind: str, text: str, display: str) -> FileFacts:
+    """Run one extractor, turning any failure into an error entry: one bad file never stops a scan."""
+    from vlint.extract import get_extractor
+
+    extractor = get_extractor(kind)
+    if extractor is None:
+        return FileFacts(display, kind)
+    try:
+        return extractor(text, display)
+    except RecursionError:
+        facts = FileFacts(display, kind)
+        facts.errors.append(ParseError(display, f"{kind} input nested too deeply to analyse"))
+        return facts
+    except Exception as exc:  # noqa: BLE001 - a crash on one file must not lose the others
+        facts = FileFacts(display, kind)
+        facts.errors.append(ParseError(display, f"internal error in the {kind} extractor: "
+                                                f"{type(exc).__name__}: {exc}"))
+        return facts
+
+
+def extract_file(source: SourceFile, config: Config) -> tuple[FileFacts, str | None]:
+    text, error = read_source(source, config.max_file_size)
+    if text is None:
+        facts = FileFacts(source.display, source.kind)
+        if error is not None:
+            facts.errors.append(error)
+        return facts, None
+    return extract_text(source.kind, text, source.display), text
+
+
+def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
+         stdin: tuple[str, str] | None = None, cwd: Path | None = None) -> Result:
+    """Lint `paths`; `stdin=(text, filename)` lints text as if it were that file (editors)."""
+    config = config or Config()
+    cwd = cwd or Path.cwd()
+    walk_errors: list[tuple[str, str]] = []
+    result = Result()
+    suppressions = SuppressionIndex()
+    all_facts: list[FileFacts] = []
+
+    if stdin is not None:
+        from vlint.discover import kind_of
+
+        text, filename = stdin
+        kind = kind_of(Path(filename), text[:128].encode()) or "python"
+        facts = extract_text(kind, text, filename)
+        suppressions.add_file(filename, text)
+        all_facts.append(facts)
+        result.files_scanned = 1
+    else:
+        sources = discover(paths, excluded=config.all_excludes, cwd=cwd, errors=walk_errors)
+        from vlint.filecache import extract_all
+
+        for facts, text in extract_all(sources, config):
+            all_facts.append(facts)
+            if text is not None:
+                suppressions.add_file(facts.path, text)
+        result.files_scanned = len(sources)
+
+    for path, reason in walk_errors:
+        result.errors.append(ParseError(path, reason))
+    for facts in all_facts:
+        result.errors.extend(facts.errors)
+
+    from vlint.judge import Judge, rule_enabled
+    from vlint.link import link
+
+    project = link(all_facts)
+    findings = Judge(config, base_dir=config.root or cwd).run(project)
+    findings = _dedupe(findings)
+    findings = [f for f in findings if rule_enabled(f.rule, config, f.path)]
+    findings = [_apply_severity(f, config) for f in findings]
+
+    kept, suppressed = suppressions.apply(findings)
+    kept.extend(_unused_suppressions(suppressions, config))
+    min_conf = CONFIDENCE_ORDER[config.min_confidence]
+    kept = [f for f in kept if CONFIDENCE_ORDER[f.confidence] >= min_conf]
+    result.findings = sorted(kept, key=Finding.sort_key)
+    result.suppressed = sorted(suppressed, key=Finding.sort_key)
+    result.errors.sort(key=lambda e: (e.path, e.line or 0))
+    return result
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, int, int, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, f.path, f.line, f.column, f.model)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _apply_severity(finding: Finding, config: Config) -> Finding:
+    overrides = dict(config.severity)
+    if finding.rule in overrides:
+        finding.severity = overrides[finding.rule]  # type: ignore[assignment]
+    elif finding.context == "docs" and SEVERITY_ORDER[finding.severity] > SEVERITY_ORDER[config.docs_severity]:
+        finding.severity = config.docs_severity  # type: ignore[assignment]
+    return finding
+
+
+def _unused_suppressions(index: SuppressionIndex, config: Config) -> list[Finding]:
+    from vlint.judge import RULES_BY_CODE, rule_enabled
+
+    out = []
+    for s in index.unused():
+        if not rule_enabled("VL100", config, s.path):
+            continue
+        if s.unknown:
+            message = f"suppression names unknown rule{'s' if len(s.unknown) > 1 else ''}: {', '.join(s.unknown)}"
+        else:
+            what = ", ".join(s.codes) if s.codes else "any rule"
+            message = f"unused suppression: nothing here is reported for {what}; remove the comment"
+        out.append(Finding(
+            rule="VL100", name=RULES_BY_CODE["VL100"].name, severity="warning", confidence="high",
+            path=s.path, line=s.line, column=s.column, message=message, model="", model_kind="",
+            evidence=[], api=None,
+        ))
+    return out
+
+
+def default_jobs(n_files: int, config: Config) -> int:
+    if config.jobs:
+        return config.jobs
+    return min(os.cpu_count() or 1, 8) if n_files >= 200 else 1

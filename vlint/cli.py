@@ -1,0 +1,311 @@
+"""The command line: a thin click layer over `vlint.api.scan` and friends.
+
+Exit codes: 0 nothing at or above the fail level, 1 findings, 2 usage, configuration or internal error.
+`main(argv) -> int` is what tests and the pre-commit hook call.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vlint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Group(click.Group):
+    """`vlint PATH...` and `vlint --verify PATH` mean `vlint scan ...`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["scan", *args]
+        elif not args:
+            args = ["scan"]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vlint")
+def cli() -> None:
+    """vlint: find base (pretrained-only) models served by vLLM and used through chat APIs or at
+    very low temperature, before production does."""
+
+
+def _parse_engine_args(values: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--engine-arg")
+        key, raw = item.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+def _parse_model_paths(values: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"expected ID=DIR, got {item!r}", param_hint="--model-path")
+        key, path = item.split("=", 1)
+        out[key.strip()] = path.strip()
+    return out
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this vlint.toml or pyproject.toml instead of the closest one.")
+@click.option("--select", multiple=True, help="Only these rules (codes, names or prefixes; repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rules (repeatable).")
+@click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
+@click.option("--temperature-threshold", type=float, help="VL002 fires below this temperature (default 0.5).")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
+              help="Lowest severity that makes the exit code 1 (default warning).")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Hide less certain findings.")
+@click.option("--online/--offline", default=None, help="Ask the Hugging Face Hub about unknown models (cached).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-file cache.")
+@click.option("--jobs", "-j", type=int, help="Worker processes for extraction (default: automatic).")
+@click.option("--stdin-filename", help="Read the file from standard input and report it under this name.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current findings in FILE and exit 0.")
+@click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings (text format).")
+@click.option("--verify", is_flag=True, help="Replay base-model findings through vLLM (needs vlint[verify]).")
+@click.option("--samples", type=int, default=8, show_default=True, help="--verify: samples per prompt.")
+@click.option("--model-path", multiple=True, help="--verify: ID=DIR, where a model's files are (repeatable).")
+@click.option("--allow-download", is_flag=True, help="--verify: let vLLM download models from the Hub.")
+@click.option("--engine-arg", multiple=True, help="--verify: KEY=VALUE passed to vllm.LLM (repeatable).")
+@click.option("--trust-remote-code", is_flag=True, help="--verify: allow the model's own Python code to run.")
+@click.option("--verify-report", type=click.Path(dir_okay=False, path_type=Path),
+              help="--verify: write a self-contained HTML report to FILE.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for internal errors.")
+def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Path | None, select: tuple[str, ...],
+         ignore: tuple[str, ...], exclude: tuple[str, ...], temperature_threshold: float | None,
+         fail_on: str | None, min_confidence: str | None, online: bool | None, no_cache: bool, jobs: int | None,
+         stdin_filename: str | None, exit_zero: bool, baseline: Path | None, write_baseline: Path | None,
+         show_suppressed: bool, verify: bool, samples: int, model_path: tuple[str, ...], allow_download: bool,
+         engine_arg: tuple[str, ...], trust_remote_code: bool, verify_report: Path | None, quiet: bool,
+         debug: bool) -> None:
+    """Lint PATHS (default: the current folder)."""
+    from vlint.api import scan as run_scan
+    from vlint.config import load_config
+    from vlint.report import render
+
+    targets = list(paths) or ["."]
+    overrides: dict[str, Any] = {}
+    if select:
+        overrides["select"] = list(select)
+    if ignore:
+        overrides["ignore"] = list(ignore)
+    if exclude:
+        overrides["extend-exclude"] = list(exclude)
+    if temperature_threshold is not None:
+        overrides["temperature-threshold"] = temperature_threshold
+    if fail_on:
+        overrides["fail-on"] = fail_on
+    if min_confidence:
+        overrides["min-confidence"] = min_confidence
+    if online is not None:
+        overrides["online"] = online
+    if no_cache:
+        overrides["cache"] = False
+    if jobs is not None:
+        overrides["jobs"] = jobs
+    start = Path(stdin_filename).parent if stdin_filename else Path(targets[0])
+    if not start.exists():
+        start = Path.cwd()
+    config = load_config(start if start.is_dir() else start.parent, config_file, overrides)
+
+    verify_options = None
+    if verify:
+        from vlint.verify import VerifyOptions
+
+        verify_options = VerifyOptions(
+            samples=samples, model_paths=_parse_model_paths(model_path), allow_download=allow_download,
+            engine_args=_parse_engine_args(engine_arg), trust_remote_code=trust_remote_code,
+            progress=None if quiet else (lambda msg: click.echo(msg, err=True)),
+        )
+
+    stdin = (sys.stdin.read(), stdin_filename) if stdin_filename else None
+    result = run_scan(targets, config, stdin=stdin)
+
+    if write_baseline is not None:
+        from vlint.baseline import write_baseline as write
+
+        count = write(result.findings, write_baseline)
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to baseline {write_baseline}.", err=True)
+        raise SystemExit(EXIT_OK)
+    if baseline is not None:
+        from vlint.baseline import filter_new
+
+        result.findings, result.baselined = filter_new(result.findings, baseline)
+
+    if verify_options is not None:
+        from vlint.verify import verify_findings, write_html_report
+
+        verify_findings(result.findings, verify_options)
+        if verify_report is not None:
+            write_html_report(result.findings, verify_report)
+
+    text = render(result, fmt)
+    if show_suppressed and fmt == "text" and result.suppressed:
+        text += "Suppressed:\n" + "".join(
+            f"  {f.path}:{f.line}:{f.column}: {f.rule} [{f.name}] ({f.suppressed})\n" for f in result.suppressed)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    code = EXIT_OK if exit_zero else result.exit_code(config.fail_on)
+    if verify_options is not None and not exit_zero:
+        code = _verify_exit_code(result, code)
+    raise SystemExit(code)
+
+
+def _verify_exit_code(result: Any, static_code: int) -> int:
+    """With --verify, a confirmed (or degenerate) finding fails; the static verdict stands for the rest."""
+    verdicts = [f.verify.get("verdict") for f in result.findings if f.verify]
+    if any(v in ("confirmed", "degenerate") for v in verdicts):
+        return EXIT_FINDINGS
+    return static_code
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--online", is_flag=True, help="Ask the Hugging Face Hub (cached).")
+def model(models: tuple[str, ...], fmt: str, online: bool) -> None:
+    """Classify model ids: base, instruct, reasoning, other or unknown, with evidence."""
+    from vlint.classify import classify
+
+    results = [classify(m, online=online, base_dir=Path.cwd()) for m in models]
+    if fmt == "json":
+        payload = [{"model": r.model, "kind": r.kind, "confidence": r.confidence, "evidence": list(r.evidence),
+                    "normalized": r.normalized, "instead": r.sibling} for r in results]
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        for r in results:
+            instead = f"; use instead: {r.sibling}" if r.sibling else ""
+            click.echo(f"{r.model}: {r.kind} (confidence {r.confidence}){instead}")
+            for item in r.evidence:
+                click.echo(f"    - {item}")
+    raise SystemExit(EXIT_OK)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(fmt: str) -> None:
+    """List the rules."""
+    from vlint.judge import RULES
+
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "summary": r.summary,
+                                "enabled_by_default": r.enabled} for r in RULES], indent=2))
+    else:
+        for r in RULES:
+            flag = "" if r.enabled else " (off by default)"
+            click.echo(f"{r.code}  {r.name:<28} {r.severity:<8} {r.summary}{flag}")
+    raise SystemExit(EXIT_OK)
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print a rule's document (what it does, why, examples, fix)."""
+    from vlint.judge import RULES_BY_CODE, resolve_rule_ref
+    from vlint.ruledocs import load_doc
+
+    code = resolve_rule_ref(rule)
+    if code is None or code not in RULES_BY_CODE:
+        raise click.UsageError(f"unknown rule {rule!r}; `vlint rules` lists them")
+    click.echo(load_doc(code).text)
+    raise SystemExit(EXIT_OK)
+
+
+@cli.command("config")
+@click.argument("path", required=False, default=".")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+def show_config(path: str, config_file: Path | None) -> None:
+    """Show the effective configuration and where each value comes from."""
+    from vlint.config import describe, load_config
+
+    config = load_config(Path(path), config_file)
+    for key, value, origin in describe(config).rows:
+        if isinstance(value, tuple):
+            value = list(value)
+        click.echo(f"{key} = {json.dumps(value, default=str)}    # {origin}")
+    raise SystemExit(EXIT_OK)
+
+
+@cli.group()
+def cache() -> None:
+    """Manage vlint's caches (per-file facts, Hub answers)."""
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete the per-file cache of this project and the Hub answer cache."""
+    from vlint.config import load_config
+    from vlint.filecache import clear_file_cache
+
+    removed = clear_file_cache(load_config(Path.cwd()), Path.cwd())
+    try:
+        from vlint.cache import clear_cache
+
+        removed += clear_cache()
+    except ImportError:
+        pass
+    click.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
+    raise SystemExit(EXIT_OK)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code instead of exiting (for tests and hooks)."""
+    from vlint.config import ConfigError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="vlint", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except ConfigError as exc:
+        click.echo(f"vlint: configuration error: {exc}", err=True)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - internal errors exit 2 with a one-line cause
+        name = type(exc).__name__
+        if name == "VerifyUnavailable":
+            click.echo(f"vlint: {exc}", err=True)
+            return EXIT_ERROR
+        if debug:
+            traceback.print_exc()
+        else:
+            click.echo(f"vlint: internal error: {name}: {exc} (run with --debug for the traceback)", err=True)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Configuration: `[tool.vlint]` in pyproject.toml or a `vlint.toml`, closest to the scanned path.
+
+Every key is validated; an unknown key or a bad value is a `ConfigError` naming the file and the key
+(the CLI turns it into exit code 2). `Config.sources` remembers where each value came from, for
+`vlint config`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from vlint.findings import CONFIDENCE_ORDER, SEVERITY_ORDER
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KINDS = ("base", "instruct", "reasoning", "other")
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    severity: tuple[tuple[str, str], ...] = ()
+    temperature_threshold: float = 0.5
+    fail_on: str = "warning"
+    min_confidence: str = "low"
+    online: bool = False
+    models: tuple[tuple[str, str], ...] = ()   # (glob or id, kind)
+    docs_severity: str = "warning"
+    max_file_size: int = 2_000_000
+    cache: bool = True
+    jobs: int = 0
+    root: Path | None = None
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source_of(self, key: str) -> str:
+        return dict(self.sources).get(key, "default")
+
+    @property
+    def all_excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    def fingerprint(self) -> str:
+        """A stable text of everything that changes findings, for the per-file cache key."""
+        items = [(f.name, getattr(self, f.name)) for f in fields(self) if f.name not in ("sources", "root", "jobs")]
+        return repr(items)
+
+
+DEFAULT_EXCLUDE: tuple[str, ...] = ()
+
+_KEYS: dict[str, str] = {
+    "select": "select",
+    "ignore": "ignore",
+    "per-file-ignores": "per_file_ignores",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+    "severity": "severity",
+    "temperature-threshold": "temperature_threshold",
+    "fail-on": "fail_on",
+    "min-confidence": "min_confidence",
+    "online": "online",
+    "models": "models",
+    "docs-severity": "docs_severity",
+    "max-file-size": "max_file_size",
+    "cache": "cache",
+    "jobs": "jobs",
+}
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _rule_refs(value: Any, where: str) -> tuple[str, ...]:
+    from vlint.judge import resolve_rule_ref
+
+    refs = _str_list(value, where)
+    out = []
+    for ref in refs:
+        code = resolve_rule_ref(ref)
+        if code is None:
+            raise ConfigError(f"{where}: unknown rule {ref!r} (see `vlint rules`)")
+        out.append(code)
+    return tuple(out)
+
+
+def _choice(value: Any, allowed: Mapping[str, int] | tuple[str, ...], where: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(f"{where}: expected one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def parse_table(table: Mapping[str, Any], origin: str, base: Config | None = None) -> Config:
+    """Validate a `[tool.vlint]` table and layer it over `base`."""
+    config = base or Config()
+    values: dict[str, Any] = {}
+    sources = dict(config.sources)
+    for key, value in table.items():
+        where = f"{origin}: key `{key}`"
+        if key not in _KEYS:
+            known = ", ".join(sorted(_KEYS))
+            raise ConfigError(f"{origin}: unknown key `{key}` (known keys: {known})")
+        attr = _KEYS[key]
+        if attr in ("select", "ignore"):
+            values[attr] = _rule_refs(value, where)
+        elif attr in ("exclude", "extend_exclude"):
+            values[attr] = _str_list(value, where)
+        elif attr == "per_file_ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table of glob = [rules]")
+            values[attr] = tuple((glob, _rule_refs(rules, f"{where}.{glob}")) for glob, rules in value.items())
+        elif attr == "severity":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table of rule = severity")
+            pairs = []
+            for rule, level in value.items():
+                codes = _rule_refs([rule], f"{where}.{rule}")
+                pairs.append((codes[0], _choice(level, SEVERITY_ORDER, f"{where}.{rule}")))
+            values[attr] = tuple(pairs)
+        elif attr == "temperature_threshold":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 2:
+                raise ConfigError(f"{where}: expected a number between 0 and 2, got {value!r}")
+            values[attr] = float(value)
+        elif attr in ("fail_on", "docs_severity"):
+            values[attr] = _choice(value, SEVERITY_ORDER if attr == "docs_severity" else {**SEVERITY_ORDER, "never": 3},
+                                   where)
+        elif attr == "min_confidence":
+            values[attr] = _choice(value, CONFIDENCE_ORDER, where)
+        elif attr in ("online", "cache"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            values[attr] = value
+        elif attr in ("max_file_size", "jobs"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{where}: expected a non-negative integer, got {value!r}")
+            values[attr] = value
+        elif attr == "models":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table such as base = [\"myorg/*\"]")
+            pairs = []
+            for kind, patterns in value.items():
+                if kind not in KINDS:
+                    raise ConfigError(f"{where}.{kind}: unknown model kind (use one of {', '.join(KINDS)})")
+                pairs.extend((p, kind) for p in _str_list(patterns, f"{where}.{kind}"))
+            values[attr] = tuple(pairs)
+        sources[attr] = origin
+    return replace(config, **values, sources=tuple(sources.items()))
+
+
+def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
+    """The closest `vlint.toml`, or `pyproject.toml` with a `[tool.vlint]` table, at or above `start`."""
+    start = start if start.is_dir() else start.parent
+    for folder in (start, *start.parents):
+        for name in ("vlint.toml", ".vlint.toml"):
+            candidate = folder / name
+            if candidate.is_file():
+                data = _read_toml(candidate)
+                return candidate, data.get("tool", {}).get("vlint", data) if "tool" in data else data
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            data = _read_toml(candidate)
+            table = data.get("tool", {}).get("vlint")
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{candidate}: [tool.vlint] must be a table")
+                return candidate, table
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def load_config(start: Path, explicit: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Config:
+    """The effective configuration for a scan rooted at `start` (or from an explicit file)."""
+    config = Config()
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: configuration file not found")
+        data = _read_toml(explicit)
+        table = data.get("tool", {}).get("vlint", {}) if explicit.name == "pyproject.toml" else data
+        config = parse_table(table, str(explicit))
+        config = replace(config, root=explicit.resolve().parent)
+    else:
+        found = find_config_file(start.resolve())
+        if found is not None:
+            path, table = found
+            config = parse_table(table, str(path))
+            config = replace(config, root=path.resolve().parent)
+    if overrides:
+        config = parse_table(overrides, "command line", config)
+    return config
+
+
+@dataclass(frozen=True)
+class ConfigView:
+    """What `vlint config` prints: each key, its value and where it came from."""
+
+    rows: tuple[tuple[str, Any, str], ...] = field(default_factory=tuple)
+
+
+def describe(config: Config) -> ConfigView:
+    rows = []
+    for key, attr in _KEYS.items():
+        rows.append((key, getattr(config, attr), config.source_of(attr)))
+    return ConfigView(tuple(rows))

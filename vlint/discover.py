@@ -1,0 +1,205 @@
+"""Which files to read, and what kind each one is.
+
+A walk honours `.gitignore` files (at every level, as git does), includes hidden folders such as
+`.github/`, and never enters `.git`, virtual environments, `node_modules` or caches. It never follows
+symlinked folders, so a link loop cannot hang it. Explicitly named files are always read, unless the
+configuration excludes them (pre-commit passes file names one by one).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".tox", ".nox", ".venv", "venv", ".venv-vllm", "site-packages", ".eggs", ".hypothesis", ".vlint_cache",
+    ".ipynb_checkpoints",
+})
+
+SUFFIX_KINDS = {
+    ".py": "python", ".pyi": "python",
+    ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
+    ".yaml": "yaml", ".yml": "yaml",
+    ".json": "json", ".jsonl": "json",
+    ".env": "dotenv",
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
+    ".rst": "rst",
+    ".ipynb": "notebook",
+    ".txt": "text",
+    ".dockerfile": "dockerfile", ".containerfile": "dockerfile",
+}
+
+SHELLS = ("sh", "bash", "zsh", "ksh", "dash")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path          # as opened
+    display: str        # relative to the working directory when possible, `/`-separated
+    kind: str
+
+
+def kind_of(path: Path, head: bytes | None = None) -> str | None:
+    """The extractor kind for a file name (and, for extension-less scripts, its shebang)."""
+    name = path.name
+    lower = name.lower()
+    if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
+            or lower.endswith((".dockerfile", ".containerfile")):
+        return "dockerfile"
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return "dotenv"
+    suffix = path.suffix.lower()
+    if suffix in SUFFIX_KINDS:
+        return SUFFIX_KINDS[suffix]
+    if suffix == "" and head is not None and head.startswith(b"#!"):
+        first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+        words = first[2:].replace("/usr/bin/env", " ").split()
+        interpreter = os.path.basename(words[0]) if words else ""
+        if interpreter in SHELLS:
+            return "shell"
+        if interpreter.startswith("python"):
+            return "python"
+    return None
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    return PurePosixPath(*Path(rel).parts).as_posix() if rel != "." else path.name
+
+
+class _GitIgnore:
+    """The .gitignore rules that apply under one folder, stacked as the walk descends."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[Path, object]] = []
+
+    def push(self, folder: Path) -> bool:
+        ignore_file = folder / ".gitignore"
+        if not ignore_file.is_file():
+            return False
+        import pathspec
+
+        try:
+            lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        except (OSError, ValueError):
+            return False
+        self._stack.append((folder, spec))
+        return True
+
+    def pop(self) -> None:
+        self._stack.pop()
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        result = False
+        for folder, spec in self._stack:
+            try:
+                rel = path.relative_to(folder).as_posix()
+            except ValueError:
+                continue
+            if is_dir:
+                rel += "/"
+            verdict = spec.check_file(rel)  # type: ignore[attr-defined]
+            if verdict.include is not None:
+                result = bool(verdict.include)
+        return result
+
+
+def _is_venv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def _head(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(128)
+    except OSError:
+        return None
+
+
+def walk(root: Path, errors: list[tuple[str, str]], cwd: Path) -> Iterator[Path]:
+    ignores = _GitIgnore()
+    # .gitignore files between the repository top and the root still apply (a scan of a subfolder).
+    resolved = Path(os.path.abspath(root))
+    top = next((p for p in (resolved, *resolved.parents) if (p / ".git").exists()), None)
+    if top is not None and top != resolved:
+        for folder in reversed(resolved.parents):
+            if folder == top or top in folder.parents:
+                ignores.push(folder)
+    yield from _walk(resolved, ignores, errors, cwd)
+
+
+def _walk(folder: Path, ignores: _GitIgnore, errors: list[tuple[str, str]], cwd: Path) -> Iterator[Path]:
+    pushed = ignores.push(folder)
+    try:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append((display_path(folder, cwd), f"cannot list folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in SKIP_DIRS or ignores.ignored(path, True) or _is_venv(path):
+                        continue
+                    yield from _walk(path, ignores, errors, cwd)
+                elif entry.is_file(follow_symlinks=True):
+                    if not ignores.ignored(path, False):
+                        yield path
+            except OSError as exc:
+                errors.append((display_path(path, cwd), f"cannot read: {exc.strerror or exc}"))
+    finally:
+        if pushed:
+            ignores.pop()
+
+
+def discover(paths: Sequence[str | Path], *, excluded: Iterable[str] = (), cwd: Path | None = None,
+             errors: list[tuple[str, str]] | None = None) -> list[SourceFile]:
+    """The files to scan, each with its kind; unknown kinds in a walk are skipped silently."""
+    from fnmatch import fnmatch
+
+    cwd = Path(os.path.abspath(cwd or Path.cwd()))
+    errors = errors if errors is not None else []
+    patterns = [p.rstrip("/") for p in excluded]
+
+    def is_excluded(display: str) -> bool:
+        parts = PurePosixPath(display).parts
+        for pattern in patterns:
+            if fnmatch(display, pattern) or fnmatch(display, pattern + "/*"):
+                return True
+            if any(fnmatch(part, pattern) for part in parts):
+                return True
+        return False
+
+    out: list[SourceFile] = []
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(os.path.abspath(raw))
+        if path.is_dir():
+            candidates: Iterable[Path] = walk(path, errors, cwd)
+            explicit = False
+        elif path.exists():
+            candidates = [path]
+            explicit = True
+        else:
+            errors.append((display_path(path, cwd), "no such file or directory"))
+            continue
+        for candidate in candidates:
+            display = display_path(candidate, cwd)
+            if display in seen or is_excluded(display):
+                continue
+            kind = kind_of(candidate, _head(candidate) if candidate.suffix == "" else None)
+            if kind is None:
+                if explicit:
+                    continue  # pre-commit may pass files vlint has no extractor for
+                continue
+            seen.add(display)
+            out.append(SourceFile(candidate, display, kind))
+    return out

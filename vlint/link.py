@@ -1,0 +1,120 @@
+"""Facts from the whole project meet: variables get their values, aliases their models.
+
+A client's `model="qwen-prod"` resolves through a launch's `--served-model-name qwen-prod` (or a KServe
+`--model_name`, a Ray `model_id`, a LiteLLM `model_name`) to the model really served. Variables resolve
+through `.env` files, compose `environment:`, k8s `env:` and shell assignments collected project-wide.
+What cannot be resolved stays unresolved, and is never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from vlint.facts import EnvBinding, FileFacts, Request, Serve, Value
+
+
+@dataclass(frozen=True)
+class LinkedRequest:
+    request: Request
+    model: str
+    model_value: Value
+    via: tuple[Serve, ...] = ()          # the launches an alias resolved through (several: ambiguous)
+    candidates: tuple[str, ...] = ()     # the models those launches serve
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(set(self.candidates)) > 1
+
+
+@dataclass(frozen=True)
+class LinkedServe:
+    serve: Serve
+    model: str
+    model_value: Value
+    linked_requests: int = 0
+
+
+@dataclass(frozen=True)
+class Project:
+    requests: tuple[LinkedRequest, ...]
+    serves: tuple[LinkedServe, ...]
+
+
+def _env_table(facts: Iterable[FileFacts]) -> dict[str, list[EnvBinding]]:
+    table: dict[str, list[EnvBinding]] = {}
+    for file_facts in facts:
+        for binding in file_facts.env:
+            if binding.value.literal is not None:
+                table.setdefault(binding.name, []).append(binding)
+    return table
+
+
+def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]]) -> Value | None:
+    """A Value whose environment reference is replaced by the project's one agreed assignment."""
+    if value is None or value.env is None:
+        return value
+    bindings = env.get(value.env, [])
+    literals = {str(b.value.literal) for b in bindings}
+    if len(literals) == 1:
+        chosen = bindings[0].value
+        where = f" at {chosen.location}" if chosen.location else ""
+        return value.with_literal(chosen.literal, f"${value.env} set{where}", chosen.location or value.location)
+    if value.literal is not None:
+        return value  # the default written next to the lookup
+    return None
+
+
+def _served_model(serve: Serve, env: dict[str, list[EnvBinding]]) -> Value | None:
+    value = resolve_value(serve.model, env)
+    if value is None or not isinstance(value.literal, str) or not value.literal.strip():
+        return None
+    return value
+
+
+def link(all_facts: Sequence[FileFacts]) -> Project:
+    env = _env_table(all_facts)
+    serves: list[tuple[Serve, Value]] = []
+    for file_facts in all_facts:
+        for serve in file_facts.serves:
+            value = _served_model(serve, env)
+            if value is not None:
+                serves.append((serve, value))
+
+    aliases: dict[str, list[tuple[Serve, Value]]] = {}
+    for serve, value in serves:
+        for name in serve.served_names:
+            aliases.setdefault(name.strip().lower(), []).append((serve, value))
+
+    linked_requests: list[LinkedRequest] = []
+    use_count: dict[int, int] = {}
+    for file_facts in all_facts:
+        for request in file_facts.requests:
+            value = resolve_value(request.model, env)
+            if value is None or not isinstance(value.literal, str) or not value.literal.strip():
+                continue
+            name = value.literal.strip()
+            hits = aliases.get(name.lower(), [])
+            if hits:
+                for serve, _ in hits:
+                    use_count[id(serve)] = use_count.get(id(serve), 0) + 1
+                models = tuple(str(v.literal) for _, v in hits)
+                first_serve, first_value = hits[0]
+                note = f"served as `{name}` by {first_serve.launcher} at {first_serve.location}"
+                resolved = replace(first_value, note=note)
+                linked_requests.append(LinkedRequest(
+                    request=request, model=str(first_value.literal), model_value=resolved,
+                    via=tuple(s for s, _ in hits), candidates=models,
+                ))
+            else:
+                direct = tuple(serve for serve, served in serves if str(served.literal).lower() == name.lower())
+                for serve in direct:
+                    use_count[id(serve)] = use_count.get(id(serve), 0) + 1
+                linked_requests.append(LinkedRequest(request=request, model=name, model_value=value, via=direct))
+
+    linked_serves = tuple(
+        LinkedServe(serve=serve, model=str(value.literal), model_value=value,
+                    linked_requests=use_count.get(id(serve), 0))
+        for serve, value in serves
+    )
+    return Project(tuple(linked_requests), linked_serves)
