@@ -1,0 +1,102 @@
+"""SARIF 2.1.0 for GitHub code scanning and other consumers.
+
+Rule metadata and help come from the rule documents; every result carries a partial fingerprint built
+from path, rule, model and the normalised source line (the same key as the baseline), so GitHub keeps
+tracking a finding when unrelated lines are added above it. Suppressed findings are included with an
+in-source suppression, as the spec intends; parse errors become tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from vlint import __version__
+
+if TYPE_CHECKING:
+    from vlint.api import Result
+    from vlint.findings import Finding
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/vlint/vlint"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _rule_descriptor(code: str) -> dict[str, Any]:
+    from vlint.judge import RULES_BY_CODE
+    from vlint.ruledocs import load_doc
+
+    meta = RULES_BY_CODE[code]
+    doc = load_doc(code)
+    return {
+        "id": meta.code,
+        "name": meta.name,
+        "shortDescription": {"text": meta.summary},
+        "fullDescription": {"text": meta.summary},
+        "helpUri": f"{INFO_URI}/blob/main/rules/docs/{meta.code}.md",
+        "help": {"text": doc.text, "markdown": doc.text},
+        "defaultConfiguration": {"level": LEVELS[meta.severity], "enabled": meta.enabled},
+        "properties": {"tags": ["vllm", "llm", "correctness"]},
+    }
+
+
+def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
+    from vlint.baseline import finding_key
+
+    out: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index[finding.rule],
+        "level": LEVELS[finding.severity],
+        "message": {"text": f"{finding.message} (see {INFO_URI}/blob/main/rules/docs/{finding.rule}.md)"},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
+            },
+        }],
+        "partialFingerprints": {"vlintFindingHash/v1": finding_key(finding)},
+        "properties": {
+            "confidence": finding.confidence,
+            "model": finding.model,
+            "modelKind": finding.model_kind,
+            "evidence": list(finding.evidence),
+            "context": finding.context,
+        },
+    }
+    if finding.confidence == "high":
+        out["rank"] = 90.0
+    if finding.verify:
+        out["properties"]["verify"] = finding.verify
+        if finding.verify.get("verdict") == "confirmed":
+            out["rank"] = 100.0
+    if finding.suppressed is not None:
+        out["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
+    return out
+
+
+def render(result: Result) -> str:
+    all_findings = list(result.findings) + list(result.suppressed)
+    codes = sorted({f.rule for f in all_findings} | {"VL001", "VL002"})
+    index = {code: i for i, code in enumerate(codes)}
+    notifications = [{
+        "level": "warning",
+        "message": {"text": e.reason},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
+            **({"region": {"startLine": e.line}} if e.line and e.line > 0 else {}),
+        }}],
+    } for e in result.errors]
+    run = {
+        "tool": {"driver": {
+            "name": "vlint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": INFO_URI,
+            "rules": [_rule_descriptor(code) for code in codes],
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The directory vlint was run from."}}},
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "results": [_result(f, index) for f in all_findings],
+        "columnKind": "unicodeCodePoints",
+    }
+    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
