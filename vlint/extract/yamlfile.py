@@ -1,0 +1,959 @@
+"""YAML extractor: vLLM launches and requests in manifests, compose files, CI workflows and proxy configs.
+
+YAML is read through PyYAML's *safe composer* only (never `yaml.load`): composed nodes keep their start
+marks, so every fact points at the line of the model value or command token in the file. Shell embedded
+in YAML (`run:`, `sh -c` args, compose `command:`) goes to the shell extractor with a `PositionMap`, and
+argv lists go to `facts_from_argv`; this module only knows where each YAML dialect keeps its launch.
+
+Template expressions (`{{ }}`, `{% %}`, `${{ }}`) are masked with same-length placeholders before parsing
+so columns stay true; they are never rendered, and a value that holds one is unresolved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from vlint.extract.positions import PositionMap, Token
+from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Serve, Value
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# --- cheap rejection ---------------------------------------------------------------------------------
+# Every fact this module emits needs one of these words in the raw text (case-insensitive):
+#  * a vLLM launch: `vllm` (command, module, image, KServe backend, kubeai engine) or `model`
+#    (`--model`, `model:`, `modelURL`, `served-model-name`, `model_list`, `model_loading_config`,
+#    `--model_id`, kubeai `kind: Model`, KServe `model:`/`modelFormat`);
+#  * a vLLM config without a model key that still matters: `chat`(-template) or `generation`(-config);
+#  * a request: `curl`, `/v1` or `completions` (the endpoint path or the tool);
+#  * LiteLLM / Ray / served aliases: `litellm`, `llm_config`, `served`;
+#  * an environment binding: `env` (`env:`, `envs:`, `environment:`).
+# Template masking only removes text, so it cannot create these words. The one blind spot is a key
+# spelled with YAML escapes ("mod\x65l"), which no real configuration does.
+_RELEVANT_WORDS = ("vllm", "model", "chat", "generation", "curl", "/v1", "completions", "litellm",
+                   "llm_config", "served", "env")
+
+
+def _may_matter(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _RELEVANT_WORDS)
+
+
+# --- template masking --------------------------------------------------------------------------------
+PLACEHOLDER = "\u00a7"  # '§': a plain-scalar character that no real value repeats four times
+_PLACEHOLDER_RUN = PLACEHOLDER * 4
+_TEMPLATE_RE = re.compile(r"\$\{\{.{0,4000}?\}\}|\{\{.{0,4000}?\}\}|\{%.{0,4000}?%\}|\{#.{0,4000}?#\}",
+                          re.DOTALL)
+_ONLY_PLACEHOLDERS_RE = re.compile(rf"^[ \t]*{PLACEHOLDER}[{PLACEHOLDER} \t]*$", re.MULTILINE)
+
+
+def mask_templates(text: str) -> str:
+    """Replace Helm/Jinja/GitHub expressions by same-length placeholders, keeping newlines.
+
+    A line that held nothing but template directives (`{{- if }}`, `{{- end }}`, `{{ toYaml … }}`) is
+    blanked: as a placeholder it would be a stray scalar that breaks the YAML structure around it.
+    """
+    if "{{" not in text and "{%" not in text and "{#" not in text:
+        return text
+
+    def mask(match: re.Match[str]) -> str:
+        return "".join(ch if ch == "\n" else PLACEHOLDER for ch in match.group(0))
+
+    masked = _TEMPLATE_RE.sub(mask, text)
+    return _ONLY_PLACEHOLDERS_RE.sub(lambda m: " " * len(m.group(0)), masked)
+
+
+def is_templated(text: object) -> bool:
+    return isinstance(text, str) and _PLACEHOLDER_RUN in text
+
+
+# --- documents and nodes -----------------------------------------------------------------------------
+_DOC_MARKER_RE = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
+MAX_NODES = 200_000  # distinct nodes walked per document: aliases are shared, so a bomb stays small
+
+
+def _documents(text: str) -> Iterator[tuple[int, str]]:
+    """Split at document markers so one broken document does not hide the others.
+
+    A `---` at column 0 always ends a document (block scalars must be indented), so the split is exact.
+    Yields (0-based line offset, chunk text).
+    """
+    starts = [0] + [m.start() for m in _DOC_MARKER_RE.finditer(text) if m.start() > 0]
+    line = 0
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        yield line, chunk
+        line += chunk.count("\n")
+
+
+class _Budget(Exception):
+    """A document has more distinct nodes than any launch configuration would."""
+
+
+def _scalar(node: Node) -> object:
+    """The Python value of a scalar node as the safe loader would build it (bool/int/float/null/str)."""
+    if not isinstance(node, ScalarNode):
+        return None
+    tag = node.tag or ""
+    if tag.endswith((":bool", ":int", ":float", ":null")):
+        try:
+            return _CONSTRUCTOR.construct_object(node, deep=False)
+        except Exception:  # noqa: BLE001 - an odd literal stays text
+            return node.value
+    return node.value
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _text(node: Node | None) -> str | None:
+    if isinstance(node, ScalarNode):
+        value = _scalar(node)
+        if value is None or isinstance(value, bool):
+            return None if value is None else node.value
+        return node.value
+    return None
+
+
+def _get(node: Node | None, *keys: str) -> Node | None:
+    """The value under the first matching key of a mapping node (keys compared exactly)."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value in keys:
+            return value
+    return None
+
+
+def _items(node: Node | None) -> list[tuple[str, Node, Node]]:
+    if not isinstance(node, MappingNode):
+        return []
+    return [(k.value, k, v) for k, v in node.value if isinstance(k, ScalarNode)]
+
+
+def _seq(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def _to_python(node: Node, budget: list[int], depth: int = 0) -> object:
+    """A plain value for a (small) subtree, e.g. a dict that becomes a JSON flag value; bounded."""
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 50:
+        raise _Budget
+    if isinstance(node, MappingNode):
+        return {str(_scalar(k)): _to_python(v, budget, depth + 1) for k, v in node.value}
+    if isinstance(node, SequenceNode):
+        return [_to_python(v, budget, depth + 1) for v in node.value]
+    return _scalar(node)
+
+
+# --- the extraction context --------------------------------------------------------------------------
+_SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
+_SHELL_KEYS = {"run", "script", "before_script", "after_script", "setup", "cmds", "commands", "command",
+               "cmd", "shell", "source", "entrypoint", "start_command", "exec", "bash", "inline"}
+_SHELL_HINTS = ("vllm", "curl", "/v1", "completions")
+_ARGV_KEYS = {"command", "args", "entrypoint", "cmd"}
+_CONTAINER_LIST_KEYS = {"containers", "initContainers", "ephemeralContainers", "sidecars"}
+
+
+@dataclass
+class _Doc:
+    path: str
+    lines: list[str]
+    line_offset: int
+    facts: FileFacts
+    handled: set[int] = field(default_factory=set)
+
+    # positions -------------------------------------------------------------------------------------
+    def loc(self, node: Node, column_shift: int = 0) -> Location:
+        mark = node.start_mark
+        return Location(self.path, self.line_offset + mark.line + 1, mark.column + 1 + column_shift)
+
+    def inner(self, node: Node, offset: int) -> Location:
+        """The location `offset` characters into a scalar's value (past an opening quote)."""
+        quote = 1 if (getattr(node, "style", None) or "") in ("'", '"') else 0
+        return self.loc(node, offset + quote)
+
+    def value(self, node: Node, note: str) -> Value:
+        """A Value for a scalar: unresolved when it is (or contains) a template expression."""
+        raw = _scalar(node)
+        if is_templated(raw):
+            return Value(None, self.loc(node), note=f"{note}: template expression, not rendered")
+        return Value(raw, self.loc(node), note=note)
+
+    def positions(self, node: ScalarNode) -> PositionMap:
+        """Where the characters of a scalar's value sit in the file.
+
+        Literal blocks (`|`) keep their lines, so the map is exact. Quoted and plain scalars that span
+        lines are folded into one, so everything maps to their first line (near enough for a command).
+        """
+        line0 = self.line_offset + node.start_mark.line + 1
+        style = node.style or ""
+        if style in ("|", ">"):
+            first = node.start_mark.line + 1  # 0-based chunk line of the first content line
+            indent = 0
+            for raw in self.lines[first:node.end_mark.line + 1]:
+                if raw.strip():
+                    indent = len(raw) - len(raw.lstrip(" "))
+                    break
+            if style == "|":
+                return PositionMap.block(line0 + 1, indent, node.value.count("\n") + 1)
+            return PositionMap.single(line0 + 1, indent)
+        shift = 1 if style in ("'", '"') else 0
+        return PositionMap.single(line0, node.start_mark.column + shift)
+
+    def token(self, node: ScalarNode, text: str | None = None, offset: int = 0) -> Token:
+        """An argv word for a scalar (or for the part of it that starts `offset` characters in)."""
+        if text is None:
+            return Token(node.value, self.loc(node), quoted=(node.style or "") in ("'", '"'))
+        return Token(text, self.inner(node, offset), quoted=(node.style or "") in ("'", '"'))
+
+    # handing over to the shell and argv analysers --------------------------------------------------
+    def shell(self, node: ScalarNode, env: Mapping[str, Value] | None = None,
+              rewrite: Callable[[str], str] | None = None) -> None:
+        """Extract a shell script held in one scalar, with lines mapped into this file."""
+        self.handled.add(id(node))
+        script = node.value
+        if rewrite is not None:
+            script = rewrite(script)
+        from vlint.extract.shell import extract_shell
+
+        found = extract_shell(script, self.path, positions=self.positions(node), env=dict(env or {}),
+                              context="code")
+        self.absorb(found)
+
+    def argv(self, tokens: Sequence[Token], env: Mapping[str, Value] | None = None,
+             image: str | None = None) -> tuple[list[Serve], list[Request]]:
+        from vlint.extract.vllm_cli import facts_from_argv
+
+        return facts_from_argv(list(tokens), env=dict(env or {}), context="code", image=image)
+
+    def absorb(self, found: FileFacts) -> None:
+        self.facts.serves.extend(_untemplate_serve(s) for s in found.serves)
+        self.facts.requests.extend(_untemplate_request(r) for r in found.requests)
+        self.facts.env.extend(found.env)
+        self.facts.errors.extend(found.errors)
+
+    def add(self, serves: Sequence[Serve] = (), requests: Sequence[Request] = ()) -> None:
+        self.facts.serves.extend(_untemplate_serve(s) for s in serves)
+        self.facts.requests.extend(_untemplate_request(r) for r in requests)
+
+
+def _untemplate_value(value: Value | None, what: str) -> Value | None:
+    if value is not None and is_templated(value.literal):
+        return Value(None, value.location, note=f"{what}: template expression, not rendered", env=value.env)
+    return value
+
+
+def _untemplate_serve(serve: Serve) -> Serve:
+    names = tuple(n for n in serve.served_names if not is_templated(n))
+    return replace(serve, model=_untemplate_value(serve.model, "model"), served_names=names,
+                   temperature=_untemplate_value(serve.temperature, "temperature"))
+
+
+def _untemplate_request(request: Request) -> Request:
+    return replace(request, model=_untemplate_value(request.model, "model"),
+                   temperature=_untemplate_value(request.temperature, "temperature"))
+
+
+# --- argv helpers ------------------------------------------------------------------------------------
+def _shell_script_index(texts: Sequence[str]) -> int | None:
+    """Index of the script in `sh -c SCRIPT ...` / `bash -lc SCRIPT`, or None if argv is not that."""
+    if not texts:
+        return None
+    head = texts[0].rsplit("/", 1)[-1]
+    if head == "env" and len(texts) > 1:  # `/usr/bin/env bash -c …`
+        inner = _shell_script_index(texts[1:])
+        return None if inner is None else inner + 1
+    if head not in _SHELLS:
+        return None
+    for i, word in enumerate(texts[1:], start=1):
+        if word.startswith("-") and not word.startswith("--") and "c" in word[1:]:
+            return i + 1 if i + 1 < len(texts) else None
+        if not word.startswith("-"):
+            return None
+    return None
+
+
+def _split_words(node: ScalarNode, doc: _Doc) -> list[Token]:
+    """Split a one-string command the way compose does (POSIX shlex rules), keeping each word's column.
+
+    Columns are exact for single-line plain and quoted scalars; folded multi-line values map to their
+    first line.
+    """
+    text = node.value
+    shift = 1 if (node.style or "") in ("'", '"') else 0
+    words: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t\n":
+            i += 1
+        if i >= n:
+            break
+        start, buf, quoted = i, [], False
+        while i < n and text[i] not in " \t\n":
+            ch = text[i]
+            if ch == "'":
+                end = text.find("'", i + 1)
+                end = n if end < 0 else end
+                buf.append(text[i + 1:end])
+                i, quoted = end + 1, True
+            elif ch == '"':
+                i += 1
+                while i < n and text[i] != '"':
+                    if text[i] == "\\" and i + 1 < n and text[i + 1] in '"\\$`\n':
+                        i += 1
+                    buf.append(text[i])
+                    i += 1
+                i, quoted = i + 1, True
+            elif ch == "\\" and i + 1 < n:
+                buf.append(text[i + 1])
+                i += 2
+            else:
+                buf.append(ch)
+                i += 1
+        column = start if "\n" not in text[:start] else 0
+        words.append(Token("".join(buf), doc.loc(node, shift + column), quoted=quoted))
+    return words
+
+
+def _tokens(node: Node | None, doc: _Doc) -> list[tuple[Token, ScalarNode | None]]:
+    """argv words from a YAML list (block or flow), each with its item node; a one-string value is
+    split like compose does, and its words carry no node of their own (None)."""
+    out: list[tuple[Token, ScalarNode | None]] = []
+    if isinstance(node, SequenceNode):
+        for item in node.value:
+            if isinstance(item, ScalarNode) and _scalar(item) is not None:
+                out.append((doc.token(item), item))
+    elif isinstance(node, ScalarNode) and _text(node):
+        out.extend((tok, None) for tok in _split_words(node, doc))
+    return out
+
+
+def _run_argv(doc: _Doc, pairs: list[tuple[Token, ScalarNode | None]], env: Mapping[str, Value],
+              image: str | None, shell_rewrite: Callable[[str], str] | None = None) -> None:
+    """An argv from YAML: `sh -c SCRIPT` goes to the shell extractor, anything else to the argv analyser."""
+    texts = [tok.text for tok, _ in pairs]
+    index = _shell_script_index(texts)
+    if index is not None:
+        tok, node = pairs[index]
+        if node is not None:
+            doc.shell(node, env, rewrite=shell_rewrite)
+        else:  # the script was one word of a split string: map it to the word's own position
+            from vlint.extract.shell import extract_shell
+
+            script = shell_rewrite(tok.text) if shell_rewrite else tok.text
+            loc = tok.location
+            doc.absorb(extract_shell(script, doc.path, positions=PositionMap.single(loc.line, loc.column),
+                                     env=dict(env), context="code"))
+        return
+    if not pairs:
+        return
+    serves, requests = doc.argv([tok for tok, _ in pairs], env, image)
+    doc.add(serves, requests)
+
+
+# --- Kubernetes containers ---------------------------------------------------------------------------
+_K8S_VAR_RE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _k8s_env(container: Node, doc: _Doc, cname: str) -> dict[str, Value]:
+    """A container's `env:` as values; `valueFrom` (secrets, field refs) stays unresolved."""
+    env: dict[str, Value] = {}
+    for item in _seq(_get(container, "env")):
+        name = _text(_get(item, "name"))
+        if not name:
+            continue
+        literal = _get(item, "value")
+        if isinstance(literal, ScalarNode):
+            value = doc.value(literal, f"env {name} of container {cname}")
+            if value.literal is not None:
+                value = replace(value, literal=str(value.literal))
+        else:
+            value = Value(None, doc.loc(item), note=f"env {name} of container {cname} (valueFrom)", env=name)
+        env[name] = value
+        doc.facts.env.append(EnvBinding(name, value, scope=f"container:{cname}"))
+    return env
+
+
+def _k8s_expand(env: Mapping[str, Value]) -> Callable[[str], str]:
+    """Kubernetes expands `$(VAR)` from the container env before anything runs.
+
+    In shell text `$(VAR)` becomes `${VAR}` (same length, so columns stay true) and the shell extractor
+    resolves it from `env` with provenance; undefined names stay command substitutions, as in the kubelet.
+    """
+
+    def rewrite(text: str) -> str:
+        return _K8S_VAR_RE.sub(lambda m: "${" + m.group(1) + "}" if m.group(1) in env else m.group(0), text)
+
+    return rewrite
+
+
+def _k8s_token(tok: Token, env: Mapping[str, Value]) -> Token:
+    """`$(VAR)` in one argv word: a whole-word reference is left to the argv analyser's env lookup,
+    a reference inside a word is replaced by the literal when the container env has one."""
+    whole = _K8S_VAR_RE.fullmatch(tok.text)
+    if whole:
+        return replace(tok, text="${" + whole.group(1) + "}")
+
+    def sub(m: re.Match[str]) -> str:
+        value = env.get(m.group(1))
+        return str(value.literal) if value is not None and value.literal is not None else m.group(0)
+
+    return replace(tok, text=_K8S_VAR_RE.sub(sub, tok.text))
+
+
+def _container(node: MappingNode, doc: _Doc) -> None:
+    cname = _text(_get(node, "name")) or "container"
+    image = _text(_get(node, "image"))
+    env = _k8s_env(node, doc, cname)
+    command, args = _get(node, "command"), _get(node, "args")
+    for part in (command, args):
+        if part is not None:
+            doc.handled.add(id(part))
+            doc.handled.update(id(item) for item in _seq(part))
+    pairs = _tokens(command, doc) + _tokens(args, doc)
+    if not pairs:
+        return
+    pairs = [(_k8s_token(tok, env), item) for tok, item in pairs]
+    image = None if is_templated(image) else image
+    _run_argv(doc, pairs, env, image if command is None else None, shell_rewrite=_k8s_expand(env))
+
+
+# --- docker compose ----------------------------------------------------------------------------------
+_COMPOSE_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _compose_value(text: str, location: Location, note: str) -> Value:
+    """An `environment:` value after compose interpolation: `${VAR:-d}` stays a reference with its default."""
+    whole = _COMPOSE_VAR_RE.fullmatch(text)
+    if whole:
+        name, op, default = whole.group(1) or whole.group(4), whole.group(2), whole.group(3)
+        has_default = op in ("-", ":-") and default is not None
+        return Value(default if has_default else None, location, note=f"{note} ({text})", env=name,
+                     is_default=has_default)
+    if is_templated(text):
+        return Value(None, location, note=f"{note}: template expression")
+    return Value(_COMPOSE_VAR_RE.sub(_compose_default, text), location, note=note)
+
+
+def _compose_default(m: re.Match[str]) -> str:
+    """`${VAR:-default}` inside a longer word: the default (what compose uses when VAR is unset)."""
+    return m.group(3) if m.group(2) in ("-", ":-") and m.group(3) is not None else m.group(0)
+
+
+def _compose_environment(service: Node, doc: _Doc, sname: str) -> None:
+    node = _get(service, "environment")
+    note = f"environment of service {sname}"
+    entries: list[tuple[str, Value]] = []
+    for name, _key, value_node in _items(node):
+        raw = _scalar(value_node)
+        if raw is None or not isinstance(value_node, ScalarNode):
+            entries.append((name, Value(None, doc.loc(value_node), note=f"{note}: from host", env=name)))
+        else:
+            entries.append((name, _compose_value(str(raw), doc.loc(value_node), f"{name} {note}")))
+    for item in _seq(node):
+        text = _text(item)
+        if not text:
+            continue
+        name, sep, rest = text.partition("=")
+        if sep:
+            entries.append((name, _compose_value(rest, doc.inner(item, len(name) + 1), f"{name} {note}")))
+        else:
+            entries.append((name, Value(None, doc.loc(item), note=f"{note}: from host", env=name)))
+    for name, value in entries:
+        doc.facts.env.append(EnvBinding(name.strip(), value, scope=f"compose:{sname}"))
+
+
+def _compose_interpolate(tok: Token, env: dict[str, Value], sname: str) -> list[Token]:
+    """Compose interpolation (`${VAR}`, `${VAR:-default}`, `$VAR`) on one argv word.
+
+    The file is interpolated from the host environment and `.env`, not from the service's
+    `environment:`, so a whole-word reference becomes an env Value (with its default) for the linker.
+    `--flag=${VAR}` is split in two words so the value keeps that provenance.
+    """
+    text = tok.text
+    if "$" not in text:
+        return [tok]
+    flag, eq, rest = text.partition("=")
+    if eq and flag.startswith("--") and flag != "--config" and _COMPOSE_VAR_RE.fullmatch(rest):
+        value_tok = replace(tok, text=rest, location=replace(tok.location,
+                                                             column=tok.location.column + len(flag) + 1))
+        return [replace(tok, text=flag)] + _compose_interpolate(value_tok, env, sname)
+    whole = _COMPOSE_VAR_RE.fullmatch(text)
+    if whole:
+        name = whole.group(1) or whole.group(4)
+        op, default = whole.group(2), whole.group(3)
+        has_default = op in ("-", ":-") and default is not None
+        env[name] = Value(default if has_default else None, tok.location,
+                          note=f"compose interpolation {text} in service {sname}", env=name,
+                          is_default=has_default)
+        return [replace(tok, text="${" + name + "}")]
+
+    return [replace(tok, text=_COMPOSE_VAR_RE.sub(_compose_default, text))]
+
+
+def _compose_service(sname: str, service: Node, doc: _Doc) -> None:
+    _compose_environment(service, doc, sname)
+    image = _text(_get(service, "image"))
+    if image and "$" in image:
+        image = _COMPOSE_VAR_RE.sub(_compose_default, image)
+    entrypoint, command = _get(service, "entrypoint"), _get(service, "command")
+    for part in (entrypoint, command):
+        if part is not None:
+            doc.handled.add(id(part))
+            doc.handled.update(id(item) for item in _seq(part))
+    env: dict[str, Value] = {}
+    pairs = []
+    for tok, node in _tokens(entrypoint, doc) + _tokens(command, doc):
+        pairs.extend((t, node) for t in _compose_interpolate(tok, env, sname))
+    if pairs:
+        _run_argv(doc, pairs, env, None if entrypoint is not None else image)
+
+
+# --- GitHub Actions ----------------------------------------------------------------------------------
+def _env_mapping(node: Node | None, doc: _Doc, scope: str, bind: bool = True) -> dict[str, Value]:
+    """An `env:`-style mapping (or dstack's `- NAME=value` list) as values; expressions stay unresolved."""
+    env: dict[str, Value] = {}
+    for name, _key, value_node in _items(node):
+        raw = _scalar(value_node)
+        if raw is None or is_templated(raw) or not isinstance(value_node, ScalarNode):
+            env[name] = Value(None, doc.loc(value_node), note=f"{scope} env {name} (not literal)", env=name)
+        else:
+            env[name] = Value(str(raw), doc.loc(value_node), note=f"{scope} env {name}")
+    for item in _seq(node):
+        text = _text(item)
+        if text and "=" in text:
+            name, _, rest = text.partition("=")
+            env[name] = Value(None if is_templated(rest) else rest, doc.inner(item, len(name) + 1),
+                              note=f"{scope} env {name}")
+    if bind:
+        doc.facts.env.extend(EnvBinding(name, value, scope=scope) for name, value in env.items())
+    return env
+
+
+def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node | None]]) -> None:
+    top = _env_mapping(_get(root, "env"), doc, "workflow")
+    for job_name, steps, job_env_node in steps_of:
+        job_env = {**top, **_env_mapping(job_env_node, doc, f"job {job_name}")}
+        for step in _seq(steps):
+            run = _get(step, "run")
+            if not isinstance(run, ScalarNode) or not _text(run):
+                continue
+            shell = (_text(_get(step, "shell")) or "bash").split()[0]
+            if shell not in ("bash", "sh"):
+                doc.handled.add(id(run))
+                continue
+            env = {**job_env, **_env_mapping(_get(step, "env"), doc, f"job {job_name} step", bind=False)}
+            doc.shell(run, env)
+
+
+# --- vLLM --config files -----------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _vllm_flags() -> frozenset[str]:
+    """Every vLLM serve flag name, current and legacy, without dashes: from `rules/vllm_flags.yaml`."""
+    from vlint.knowledge import load_data
+
+    data = load_data("vllm_flags.yaml") or {}
+    names: set[str] = set()
+    for section in ("current", "legacy"):
+        for flags in (data.get(section) or {}).values():
+            names.update(f[2:] for f in flags or () if isinstance(f, str) and f.startswith("--"))
+    names.update({"model", "config"})
+    return frozenset(names)
+
+
+# Keys that many non-vLLM configs also have: alone they do not make a file a vLLM config.
+_GENERIC_KEYS = frozenset("model host port seed dtype device tokenizer revision quantization config api-key "
+                          "root-path runner convert task middleware headless grpc".split())
+
+
+def _flag_name(key: str) -> str:
+    return key.strip().lower().replace("_", "-")
+
+
+def _is_vllm_config(root: MappingNode) -> bool:
+    """A top level that reads as `vllm serve --config`: mostly vLLM flag names, at least one specific one.
+
+    A weather station's `model:`/`temperature:` or a training recipe's `model:`/`learning_rate:` fail the
+    share test; `temperature` is not a vLLM flag at all.
+    """
+    keys = [_flag_name(k) for k, _kn, _v in _items(root)]
+    if not keys:
+        return False
+    flags = _vllm_flags()
+    known = [k for k in keys if k in flags or (k.startswith("no-") and k[3:] in flags)]
+    specific = [k for k in known if k not in _GENERIC_KEYS]
+    return bool(specific) and len(known) * 4 >= len(keys) * 3
+
+
+def _config_tokens(pairs: list[tuple[str, Node, Node]], doc: _Doc) -> list[Token]:
+    """`--config` semantics: true → bare flag, false/empty/null dropped, list → nargs, dict → JSON."""
+    tokens: list[Token] = []
+    for key, key_node, value_node in pairs:
+        flag = Token("--" + _flag_name(key), doc.loc(key_node))
+        if isinstance(value_node, SequenceNode):
+            items = [item for item in value_node.value if isinstance(item, ScalarNode)]
+            if items:
+                tokens.append(flag)
+                tokens.extend(doc.token(item) for item in items)
+        elif isinstance(value_node, MappingNode):
+            data = _to_python(value_node, [10_000])
+            tokens.extend([flag, Token(json.dumps(data), doc.loc(value_node), quoted=True)])
+        else:
+            value = _scalar(value_node)
+            if value is True:
+                tokens.append(flag)
+            elif value is not None and value is not False:
+                tokens.extend([flag, doc.token(value_node)])  # type: ignore[arg-type]
+    return tokens
+
+
+def _serves_from_flags(doc: _Doc, tokens: list[Token], anchor: Location, env: Mapping[str, Value] | None = None,
+                       image: str | None = None) -> list[Serve]:
+    """Run flag tokens through the argv analyser as `vllm serve …` so every flag means what vLLM means."""
+    head = [Token("vllm", anchor), Token("serve", anchor)]
+    serves, _requests = doc.argv(head + tokens, env, image)
+    return serves
+
+
+def _vllm_config(root: MappingNode, doc: _Doc) -> None:
+    pairs = _items(root)
+    model_node = next((v for k, _kn, v in pairs if _flag_name(k) == "model"), None)
+    anchor = doc.loc(model_node) if model_node is not None else doc.loc(root)
+    for serve in _serves_from_flags(doc, _config_tokens(pairs, doc), anchor)[:1]:
+        model = serve.model if model_node is not None else None
+        if model is None and not (serve.served_names or serve.chat_template or serve.temperature
+                                  or serve.generation_config):
+            return  # a partial config with nothing a rule could use
+        doc.add([replace(serve, location=anchor, model=model, launcher="vllm-config")])
+
+
+# --- vLLM production-stack Helm values ---------------------------------------------------------------
+def _production_stack(spec: Node, doc: _Doc) -> None:
+    repository = _text(_get(spec, "repository"))
+    for model_spec in _seq(_get(spec, "modelSpec")):
+        url = _get(model_spec, "modelURL")
+        if not isinstance(url, ScalarNode):
+            continue
+        name = _text(_get(model_spec, "name"))
+        repo = _text(_get(model_spec, "repository")) or repository
+        tag = _text(_get(model_spec, "tag"))
+        image = f"{repo}:{tag}" if repo and tag else repo
+        tokens = [doc.token(url)]
+        config = _get(model_spec, "vllmConfig")
+        tokens += [tok for tok, _node in _tokens(_get(config, "extraArgs"), doc)]
+        template = _get(model_spec, "chatTemplate")
+        if isinstance(template, ScalarNode) and _text(template):
+            tokens += [Token("--chat-template", doc.loc(template)), doc.token(template)]
+        for serve in _serves_from_flags(doc, tokens, doc.loc(url), image=image if not is_templated(image) else None)[:1]:
+            names = serve.served_names + ((name,) if name and name not in serve.served_names else ())
+            doc.add([replace(serve, location=doc.loc(url), launcher="helm", served_names=names,
+                             model=doc.value(url, "modelSpec.modelURL"))])
+
+
+# --- KServe InferenceService -------------------------------------------------------------------------
+# KServe's own server flags (normalised with `_`); everything else is handed on to the vLLM engine.
+_KSERVE_VALUED = {"model_id", "model_name", "model_dir", "backend", "task", "http_port", "grpc_port",
+                  "workers", "predictor_host", "max_length", "dtype"}
+_KSERVE_SWITCHES = {"return_probabilities", "disable_lower_case", "disable_special_tokens"}
+
+
+def _split_flag(tok: Token) -> tuple[str, Token | None]:
+    flag, eq, rest = tok.text.partition("=")
+    if not eq:
+        return tok.text, None
+    loc = replace(tok.location, column=tok.location.column + len(flag) + 1)
+    return flag, Token(rest, loc, quoted=tok.quoted)
+
+
+def _kserve_args(args: list[Token]) -> tuple[dict[str, Token], list[Token]]:
+    """Split an InferenceService's args into KServe's own flags and the vLLM engine flags."""
+    values: dict[str, Token] = {}
+    passthrough: list[Token] = []
+    i = 0
+    while i < len(args):
+        flag, attached = _split_flag(args[i])
+        name = flag[2:].replace("-", "_") if flag.startswith("--") else ""
+        if name in _KSERVE_VALUED:
+            if attached is None and i + 1 < len(args):
+                attached, i = args[i + 1], i + 1
+            if attached is not None:
+                values[name] = attached
+        elif name not in _KSERVE_SWITCHES:
+            passthrough.append(args[i])
+        i += 1
+    return values, passthrough
+
+
+def _kserve(root: MappingNode, doc: _Doc) -> None:
+    predictor = _get(_get(root, "spec"), "predictor")
+    model = _get(predictor, "model") or _get(predictor, "huggingface")
+    if not isinstance(model, MappingNode):
+        return
+    fmt = _text(_get(_get(model, "modelFormat"), "name")) or ""
+    args = [tok for tok, _node in _tokens(_get(model, "args"), doc)]
+    doc.handled.add(id(_get(model, "args")))
+    values, passthrough = _kserve_args(args)
+    backend = values.get("backend")
+    if "huggingface" not in fmt.lower() and "model_id" not in values and not (
+            backend and backend.text == "vllm"):
+        return
+    model_tok = values.get("model_id")
+    storage = _get(model, "storageUri", "uri")
+    if model_tok is None and isinstance(storage, ScalarNode) and _text(storage):
+        uri = storage.value
+        text = uri[len("hf://"):] if uri.startswith("hf://") else uri
+        model_tok = doc.token(storage, text=text, offset=len(uri) - len(text))
+    if model_tok is None:
+        return
+    name_tok = values.get("model_name")
+    served = name_tok.text if name_tok else _text(_get(_get(root, "metadata"), "name"))
+    env = _k8s_env(model, doc, "kserve-container")
+    tokens = [Token("--model", model_tok.location), model_tok] + passthrough
+    # The Hugging Face backend applies the model's chat template too, so it is not a nominal launch.
+    for serve in _serves_from_flags(doc, tokens, model_tok.location, env=env)[:1]:
+        doc.add([replace(serve, location=model_tok.location, launcher="kserve",
+                         served_names=(served,) if served else serve.served_names)])
+
+
+# --- kubeai Model ------------------------------------------------------------------------------------
+def _kubeai(root: MappingNode, doc: _Doc) -> None:
+    spec = _get(root, "spec")
+    url = _get(spec, "url")
+    if not isinstance(url, ScalarNode) or not _text(url):
+        return
+    scheme, sep, rest = url.value.partition("://")
+    model_text = rest if sep else url.value
+    model_tok = doc.token(url, text=model_text, offset=len(url.value) - len(model_text))
+    engine = _text(_get(spec, "engine")) or "VLLM"
+    args = [tok for tok, _node in _tokens(_get(spec, "args"), doc)]
+    doc.handled.add(id(_get(spec, "args")))
+    name = _text(_get(_get(root, "metadata"), "name"))
+    for serve in _serves_from_flags(doc, [Token("--model", model_tok.location), model_tok] + args,
+                                    model_tok.location)[:1]:
+        nominal = serve.nominal
+        if engine.lower() != "vllm":
+            nominal = f"kubeai engine {engine} (not vLLM)"
+        elif scheme and scheme not in ("hf", "s3", "gs", "oss", "pvc"):
+            nominal = f"kubeai {scheme}:// model"
+        doc.add([replace(serve, location=model_tok.location, launcher="kubeai",
+                         served_names=(name,) if name else serve.served_names, nominal=nominal)])
+
+
+# --- Ray Serve LLM -----------------------------------------------------------------------------------
+def _ray_llm_config(config: MappingNode, doc: _Doc) -> None:
+    loading = _get(config, "model_loading_config")
+    model_id = _get(loading, "model_id")
+    source = _get(loading, "model_source")
+    model_node = source if isinstance(source, ScalarNode) and _text(source) else model_id
+    if not isinstance(model_node, ScalarNode) or not _text(model_node):
+        return
+    engine = _items(_get(config, "engine_kwargs"))
+    tokens = [Token("--model", doc.loc(model_node)), doc.token(model_node)]
+    tokens += _config_tokens([p for p in engine if _flag_name(p[0]) != "model"], doc)
+    served = _text(model_id)
+    for serve in _serves_from_flags(doc, tokens, doc.loc(model_node))[:1]:
+        doc.add([replace(serve, location=doc.loc(model_node), launcher="ray",
+                         served_names=(served,) if served else serve.served_names)])
+
+
+# --- LiteLLM proxy -----------------------------------------------------------------------------------
+# Providers that send OpenAI-style requests to an OpenAI-compatible server (vLLM among them).
+_LITELLM_PROVIDERS = {"hosted_vllm/": True, "openai/": True, "vllm/": True, "custom_openai/": True,
+                      "text-completion-openai/": False}
+
+
+def _litellm(model_list: Node, doc: _Doc) -> None:
+    for entry in _seq(model_list):
+        alias = _text(_get(entry, "model_name"))
+        params = _get(entry, "litellm_params")
+        model_node = _get(params, "model")
+        if not isinstance(model_node, ScalarNode) or not _text(model_node) or not alias or "*" in alias:
+            continue
+        raw = model_node.value
+        prefix = next((p for p in _LITELLM_PROVIDERS if raw.startswith(p)), None)
+        if prefix is None:
+            continue
+        name = raw[len(prefix):]
+        if name.startswith("os.environ/"):
+            var = name[len("os.environ/"):]
+            model = Value(None, doc.loc(model_node), note=f"litellm_params.model from env {var}", env=var)
+        elif is_templated(name):
+            model = Value(None, doc.loc(model_node), note="litellm_params.model: template expression")
+        else:
+            model = Value(name, doc.inner(model_node, len(prefix)),
+                          note=f"litellm_params.model (provider prefix {prefix!r} stripped)")
+        temp_node = _get(params, "temperature")
+        temperature = doc.value(temp_node, "litellm_params.temperature") if isinstance(
+            temp_node, ScalarNode) else None
+        doc.add([Serve(location=doc.loc(model_node), model=model, launcher="litellm", served_names=(alias,),
+                       temperature=temperature, forwards_chat=_LITELLM_PROVIDERS[prefix])])
+
+
+# --- the generic walk --------------------------------------------------------------------------------
+def _walk(root: Node) -> Iterator[tuple[str | None, Node, Node | None]]:
+    """(key, node, parent) for every distinct node, each once: aliases are shared nodes, so a
+    billion-laughs document is walked in linear time, and a recursive alias cannot loop."""
+    seen: set[int] = set()
+    stack: list[tuple[str | None, Node, Node | None]] = [(None, root, None)]
+    while stack:
+        key, node, parent = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if len(seen) > MAX_NODES:
+            raise _Budget
+        yield key, node, parent
+        if isinstance(node, MappingNode):
+            for k, v in reversed(node.value):
+                stack.append((k.value if isinstance(k, ScalarNode) else None, v, node))
+        elif isinstance(node, SequenceNode):
+            for item in reversed(node.value):
+                stack.append((key, item, node))
+
+
+def _doc_env(root: Node, doc: _Doc) -> dict[str, Value]:
+    """Top-level variables a recipe's scripts see: SkyPilot `envs:`, dstack `env:`, GitLab `variables:`."""
+    env: dict[str, Value] = {}
+    for key in ("envs", "env", "variables"):
+        node = _get(root, key)
+        if node is not None:
+            env.update(_env_mapping(node, doc, key))
+    return env
+
+
+def _looks_like_shell(text: str) -> bool:
+    low = text.lower()
+    return any(hint in low for hint in _SHELL_HINTS)
+
+
+def _is_argv_list(node: SequenceNode) -> bool:
+    """`[vllm, serve, X]` (one word per item) as opposed to a list of scripts (`- vllm serve X`)."""
+    items = node.value
+    return bool(items) and all(isinstance(i, ScalarNode) for i in items) and not any(
+        ch in items[0].value for ch in " \t\n")
+
+
+def _sibling_image(parent: Node | None) -> str | None:
+    """The image next to a command list: `image: x` or a Helm-style `repository:`/`tag:` pair."""
+    image = _text(_get(parent, "image"))
+    if image is None:
+        repo, tag = _text(_get(parent, "repository")), _text(_get(parent, "tag"))
+        image = f"{repo}:{tag}" if repo and tag else repo
+    return None if is_templated(image) else image
+
+
+def _generic(root: Node, doc: _Doc, env: Mapping[str, Value]) -> None:
+    """Launches wherever they sit: container specs in any workload shape (Deployment, Job, Argo,
+    Knative, LeaderWorkerSet…), argv lists, shell scripts under script-like keys, Ray LLM configs."""
+    containers: list[MappingNode] = []
+    argv_lists: list[tuple[SequenceNode, Node | None]] = []
+    scripts: list[ScalarNode] = []
+    ray_configs: list[MappingNode] = []
+    argv_ids: set[int] = set()
+    for key, node, parent in _walk(root):
+        if isinstance(node, MappingNode):
+            if key in _CONTAINER_LIST_KEYS and isinstance(parent, (SequenceNode, MappingNode)) and (
+                    _get(node, "image") is not None or _get(node, "command") is not None
+                    or _get(node, "args") is not None):
+                containers.append(node)
+            elif key == "container" and _get(node, "image") is not None:
+                containers.append(node)
+            if _get(node, "model_loading_config") is not None:
+                ray_configs.append(node)
+        elif isinstance(node, SequenceNode) and key in _ARGV_KEYS and _is_argv_list(node):
+            argv_lists.append((node, parent))
+            argv_ids.add(id(node))
+        elif isinstance(node, ScalarNode) and key in _SHELL_KEYS and id(parent) not in argv_ids \
+                and _looks_like_shell(node.value):
+            scripts.append(node)
+    for container in containers:
+        _container(container, doc)
+    for config in ray_configs:
+        _ray_llm_config(config, doc)
+    for argv, parent in argv_lists:
+        if id(argv) not in doc.handled:
+            doc.handled.add(id(argv))
+            doc.handled.update(id(item) for item in argv.value)
+            _run_argv(doc, _tokens(argv, doc), env, _sibling_image(parent))
+    for script in scripts:
+        if id(script) not in doc.handled and not (script.tag or "").endswith((":int", ":float", ":bool")):
+            doc.shell(script, env)
+
+
+# --- dispatch ----------------------------------------------------------------------------------------
+def _workflow_jobs(root: MappingNode) -> list[tuple[str, Node, Node | None]]:
+    jobs = [(name, _get(job, "steps"), _get(job, "env")) for name, _k, job in _items(_get(root, "jobs"))
+            if isinstance(_get(job, "steps"), SequenceNode)]
+    runs = _get(root, "runs")
+    if isinstance(_get(runs, "steps"), SequenceNode):  # a composite action
+        jobs.append(("composite", _get(runs, "steps"), None))
+    return jobs
+
+
+def _document(root: Node, doc: _Doc) -> None:
+    if not isinstance(root, MappingNode):
+        if isinstance(root, SequenceNode):  # e.g. an Ansible playbook or a list of manifests
+            _generic(root, doc, {})
+        return
+    kind = _text(_get(root, "kind")) or ""
+    api = _text(_get(root, "apiVersion")) or ""
+    if kind == "InferenceService":
+        _kserve(root, doc)
+    elif kind == "Model" and api.startswith("kubeai"):
+        _kubeai(root, doc)
+    services = _get(root, "services")
+    if isinstance(services, MappingNode) and not api:
+        for sname, _k, service in _items(services):
+            if isinstance(service, MappingNode) and (
+                    _get(service, "image") is not None or _get(service, "build") is not None):
+                _compose_service(sname, service, doc)
+    jobs = _workflow_jobs(root)
+    if jobs:
+        _workflow(root, doc, jobs)
+    engine = _get(root, "servingEngineSpec")
+    if engine is not None:
+        _production_stack(engine, doc)
+    model_list = _get(root, "model_list")
+    if model_list is not None:
+        _litellm(model_list, doc)
+    elif not api and not jobs and _is_vllm_config(root):
+        _vllm_config(root, doc)
+    _generic(root, doc, _doc_env(root, doc) if not api and not jobs else {})
+
+
+def extract_yaml(text: str, path: str) -> FileFacts:
+    """Facts from one YAML file. Never raises: what cannot be read goes to `FileFacts.errors`."""
+    facts = FileFacts(path=path, kind="yaml")
+    if not _may_matter(text):
+        return facts
+    masked = mask_templates(text)
+    for offset, chunk in _documents(masked):
+        if not chunk.strip():
+            continue
+        doc = _Doc(path, chunk.splitlines(), offset, facts)
+        try:
+            for root in yaml.compose_all(chunk, Loader=_LOADER):
+                if root is not None:
+                    _document(root, doc)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = offset + mark.line + 1 if mark is not None else offset + 1
+            reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            facts.errors.append(ParseError(path, f"YAML: {reason}", line))
+        except yaml.YAMLError as exc:
+            facts.errors.append(ParseError(path, f"YAML: {exc}", offset + 1))
+        except _Budget:
+            facts.errors.append(ParseError(path, f"YAML document too large to analyse (over {MAX_NODES} nodes)",
+                                           offset + 1))
+        except RecursionError:
+            facts.errors.append(ParseError(path, "YAML nesting too deep to analyse", offset + 1))
+    return facts
