@@ -87,7 +87,7 @@ class _GitIgnore:
 
         try:
             lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-            spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+            spec = pathspec.GitIgnoreSpec.from_lines(lines)
         except (OSError, ValueError):
             return False
         self._stack.append((folder, spec))

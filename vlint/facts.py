@@ -49,9 +49,14 @@ class Value:
         return self.literal is not None
 
     def describe(self) -> str:
-        where = f" at {self.location}" if self.location else ""
-        note = f" ({self.note})" if self.note else ""
-        return f"{self.literal!r}{note}{where}"
+        return f"{self.literal!r} {self.origin()}"
+
+    def origin(self) -> str:
+        """Where the value comes from, e.g. "default of parameter `t`, at app.py:4:9"."""
+        where = f"at {self.location}" if self.location else ""
+        if self.note:
+            return f"{self.note}, {where}" if where else self.note
+        return f"set {where}" if where else "literal"
 
     def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
         return replace(self, literal=literal, note=note, location=location or self.location, env=None,
@@ -100,16 +105,16 @@ class Request:
         if self.temperature is not None:
             lit = self.temperature.literal
             if isinstance(lit, (int, float)) and not isinstance(lit, bool):
-                return float(lit), self.temperature.describe()
+                return float(lit), self.temperature.origin()
             if isinstance(lit, str):
                 try:
-                    return float(lit), self.temperature.describe()
+                    return float(lit), self.temperature.origin()
                 except ValueError:
                     return None, "unresolved"
             return None, "unresolved"
         if self.default_temperature is None:
             return None, "unset"
-        return self.default_temperature, "default"
+        return self.default_temperature, f"the default of {self.client}"
 
 
 @dataclass(frozen=True)

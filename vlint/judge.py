@@ -127,14 +127,14 @@ class Judge:
         if temperature is None and request.temperature is None:
             served = [s.temperature for s in linked.via if s.temperature is not None]
             if served and isinstance(served[0].literal, (int, float)):
-                temperature, origin = float(served[0].literal), f"server override {served[0].describe()}"
+                temperature, origin = float(served[0].literal), f"server-side override, {served[0].origin()}"
         if temperature is not None and temperature < self.config.temperature_threshold:
-            where = "default" if origin == "default" else origin
+            where = origin
             message = (f"base model `{model}` is sampled at temperature {temperature:g} ({where}), below "
                        f"{self.config.temperature_threshold:g}: low temperatures make a base model repeat the "
                        f"prompt or loop. Fix: {fix}.")
             out.append(self._finding("VL002", "warning", confidence, request, model, cls, message,
-                                     evidence + [f"temperature {temperature:g} from {where}"], fix, template,
+                                     evidence + [f"temperature {temperature:g}: {where}"], fix, template,
                                      temperature=temperature))
         return out
 
@@ -182,7 +182,7 @@ class Judge:
                 not isinstance(temperature.literal, bool) and temperature.literal < self.config.temperature_threshold:
             t = float(temperature.literal)
             message = (f"base model `{served.model}` is served with a default temperature of {t:g} "
-                       f"({temperature.describe()}), below {self.config.temperature_threshold:g}: every request "
+                       f"({temperature.origin()}), below {self.config.temperature_threshold:g}: every request "
                        f"that leaves temperature unset runs near-greedy. Fix: {fix}.")
             out.append(self._finding("VL002", "warning", cls.confidence, loc_request, served.model, cls, message,
                                      evidence, fix, serve.chat_template, temperature=t))
