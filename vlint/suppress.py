@@ -38,7 +38,9 @@ class Suppression:
             return False
         if not self.whole_file and finding.line not in self.covers:
             return False
-        return not self.codes or finding.rule in self.codes or finding.name in self.codes
+        if not self.codes:
+            return not self.unknown  # `ignore[VL042]` with only unknown codes silences nothing
+        return finding.rule in self.codes or finding.name in self.codes
 
 
 @dataclass
