@@ -158,7 +158,6 @@ def _to_python(node: Node, budget: list[int], depth: int = 0) -> object:
 _SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
 _SHELL_KEYS = {"run", "script", "before_script", "after_script", "setup", "cmds", "commands", "command",
                "cmd", "shell", "source", "entrypoint", "start_command", "exec", "bash", "inline"}
-_SHELL_HINTS = ("vllm", "curl", "/v1", "completions")
 _ARGV_KEYS = {"command", "args", "entrypoint", "cmd"}
 _CONTAINER_LIST_KEYS = {"containers", "initContainers", "ephemeralContainers", "sidecars"}
 
@@ -209,11 +208,15 @@ class _Doc:
         shift = 1 if style in ("'", '"') else 0
         return PositionMap.single(line0, node.start_mark.column + shift)
 
-    def token(self, node: ScalarNode, text: str | None = None, offset: int = 0) -> Token:
-        """An argv word for a scalar (or for the part of it that starts `offset` characters in)."""
+    def token(self, node: ScalarNode, text: str | None = None, offset: int = 0, literal: bool = False) -> Token:
+        """An argv word for a scalar (or for the part of it that starts `offset` characters in).
+
+        YAML quotes are not shell quotes: Kubernetes and compose still expand `$(VAR)`/`${VAR}` inside
+        them, so a word is `quoted` (never expanded) only when the reader is `literal` (vLLM's --config).
+        """
         if text is None:
-            return Token(node.value, self.loc(node), quoted=(node.style or "") in ("'", '"'))
-        return Token(text, self.inner(node, offset), quoted=(node.style or "") in ("'", '"'))
+            return Token(node.value, self.loc(node), quoted=literal)
+        return Token(text, self.inner(node, offset), quoted=literal)
 
     # handing over to the shell and argv analysers --------------------------------------------------
     def shell(self, node: ScalarNode, env: Mapping[str, Value] | None = None,
@@ -230,10 +233,11 @@ class _Doc:
         self.absorb(found)
 
     def argv(self, tokens: Sequence[Token], env: Mapping[str, Value] | None = None,
-             image: str | None = None) -> tuple[list[Serve], list[Request]]:
+             image: str | None = None, k8s_refs: bool = True) -> tuple[list[Serve], list[Request]]:
         from vlint.extract.vllm_cli import facts_from_argv
 
-        return facts_from_argv(list(tokens), env=dict(env or {}), context="code", image=image)
+        return facts_from_argv(list(tokens), env=dict(env or {}), context="code", image=image,
+                               k8s_refs=k8s_refs)
 
     def absorb(self, found: FileFacts) -> None:
         self.facts.serves.extend(_untemplate_serve(s) for s in found.serves)
@@ -297,14 +301,14 @@ def _split_words(node: ScalarNode, doc: _Doc) -> list[Token]:
             i += 1
         if i >= n:
             break
-        start, buf, quoted = i, [], False
+        start, buf = i, []
         while i < n and text[i] not in " \t\n":
             ch = text[i]
             if ch == "'":
                 end = text.find("'", i + 1)
                 end = n if end < 0 else end
                 buf.append(text[i + 1:end])
-                i, quoted = end + 1, True
+                i = end + 1
             elif ch == '"':
                 i += 1
                 while i < n and text[i] != '"':
@@ -312,15 +316,15 @@ def _split_words(node: ScalarNode, doc: _Doc) -> list[Token]:
                         i += 1
                     buf.append(text[i])
                     i += 1
-                i, quoted = i + 1, True
+                i += 1
             elif ch == "\\" and i + 1 < n:
                 buf.append(text[i + 1])
                 i += 2
             else:
                 buf.append(ch)
                 i += 1
-        column = start if "\n" not in text[:start] else 0
-        words.append(Token("".join(buf), doc.loc(node, shift + column), quoted=quoted))
+        column = start if text.rfind("\n", 0, start) < 0 else 0
+        words.append(Token("".join(buf), doc.loc(node, shift + column)))  # compose ignores shell quoting
     return words
 
 
@@ -338,7 +342,7 @@ def _tokens(node: Node | None, doc: _Doc) -> list[tuple[Token, ScalarNode | None
 
 
 def _run_argv(doc: _Doc, pairs: list[tuple[Token, ScalarNode | None]], env: Mapping[str, Value],
-              image: str | None, shell_rewrite: Callable[[str], str] | None = None) -> None:
+              image: str | None, shell_rewrite: Callable[[str], str] | None = None, k8s_refs: bool = True) -> None:
     """An argv from YAML: `sh -c SCRIPT` goes to the shell extractor, anything else to the argv analyser."""
     texts = [tok.text for tok, _ in pairs]
     index = _shell_script_index(texts)
@@ -351,12 +355,12 @@ def _run_argv(doc: _Doc, pairs: list[tuple[Token, ScalarNode | None]], env: Mapp
 
             script = shell_rewrite(tok.text) if shell_rewrite else tok.text
             loc = tok.location
-            doc.absorb(extract_shell(script, doc.path, positions=PositionMap.single(loc.line, loc.column),
+            doc.absorb(extract_shell(script, doc.path, positions=PositionMap.single(loc.line, loc.column - 1),
                                      env=dict(env), context="code"))
         return
     if not pairs:
         return
-    serves, requests = doc.argv([tok for tok, _ in pairs], env, image)
+    serves, requests = doc.argv([tok for tok, _ in pairs], env, image, k8s_refs=k8s_refs)
     doc.add(serves, requests)
 
 
@@ -396,20 +400,6 @@ def _k8s_expand(env: Mapping[str, Value]) -> Callable[[str], str]:
     return rewrite
 
 
-def _k8s_token(tok: Token, env: Mapping[str, Value]) -> Token:
-    """`$(VAR)` in one argv word: a whole-word reference is left to the argv analyser's env lookup,
-    a reference inside a word is replaced by the literal when the container env has one."""
-    whole = _K8S_VAR_RE.fullmatch(tok.text)
-    if whole:
-        return replace(tok, text="${" + whole.group(1) + "}")
-
-    def sub(m: re.Match[str]) -> str:
-        value = env.get(m.group(1))
-        return str(value.literal) if value is not None and value.literal is not None else m.group(0)
-
-    return replace(tok, text=_K8S_VAR_RE.sub(sub, tok.text))
-
-
 def _container(node: MappingNode, doc: _Doc) -> None:
     cname = _text(_get(node, "name")) or "container"
     image = _text(_get(node, "image"))
@@ -422,7 +412,6 @@ def _container(node: MappingNode, doc: _Doc) -> None:
     pairs = _tokens(command, doc) + _tokens(args, doc)
     if not pairs:
         return
-    pairs = [(_k8s_token(tok, env), item) for tok, item in pairs]
     image = None if is_templated(image) else image
     _run_argv(doc, pairs, env, image if command is None else None, shell_rewrite=_k8s_expand(env))
 
@@ -472,34 +461,6 @@ def _compose_environment(service: Node, doc: _Doc, sname: str) -> None:
         doc.facts.env.append(EnvBinding(name.strip(), value, scope=f"compose:{sname}"))
 
 
-def _compose_interpolate(tok: Token, env: dict[str, Value], sname: str) -> list[Token]:
-    """Compose interpolation (`${VAR}`, `${VAR:-default}`, `$VAR`) on one argv word.
-
-    The file is interpolated from the host environment and `.env`, not from the service's
-    `environment:`, so a whole-word reference becomes an env Value (with its default) for the linker.
-    `--flag=${VAR}` is split in two words so the value keeps that provenance.
-    """
-    text = tok.text
-    if "$" not in text:
-        return [tok]
-    flag, eq, rest = text.partition("=")
-    if eq and flag.startswith("--") and flag != "--config" and _COMPOSE_VAR_RE.fullmatch(rest):
-        value_tok = replace(tok, text=rest, location=replace(tok.location,
-                                                             column=tok.location.column + len(flag) + 1))
-        return [replace(tok, text=flag)] + _compose_interpolate(value_tok, env, sname)
-    whole = _COMPOSE_VAR_RE.fullmatch(text)
-    if whole:
-        name = whole.group(1) or whole.group(4)
-        op, default = whole.group(2), whole.group(3)
-        has_default = op in ("-", ":-") and default is not None
-        env[name] = Value(default if has_default else None, tok.location,
-                          note=f"compose interpolation {text} in service {sname}", env=name,
-                          is_default=has_default)
-        return [replace(tok, text="${" + name + "}")]
-
-    return [replace(tok, text=_COMPOSE_VAR_RE.sub(_compose_default, text))]
-
-
 def _compose_service(sname: str, service: Node, doc: _Doc) -> None:
     _compose_environment(service, doc, sname)
     image = _text(_get(service, "image"))
@@ -510,12 +471,11 @@ def _compose_service(sname: str, service: Node, doc: _Doc) -> None:
         if part is not None:
             doc.handled.add(id(part))
             doc.handled.update(id(item) for item in _seq(part))
-    env: dict[str, Value] = {}
-    pairs = []
-    for tok, node in _tokens(entrypoint, doc) + _tokens(command, doc):
-        pairs.extend((t, node) for t in _compose_interpolate(tok, env, sname))
+    # Compose interpolates `${VAR:-default}` from the host environment and `.env`, not from the
+    # service's `environment:`: an empty env leaves each reference (with its default) to the linker.
+    pairs = _tokens(entrypoint, doc) + _tokens(command, doc)
     if pairs:
-        _run_argv(doc, pairs, env, None if entrypoint is not None else image)
+        _run_argv(doc, pairs, {}, None if entrypoint is not None else image, k8s_refs=False)
 
 
 # --- GitHub Actions ----------------------------------------------------------------------------------
@@ -558,16 +518,10 @@ def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node
 # --- vLLM --config files -----------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _vllm_flags() -> frozenset[str]:
-    """Every vLLM serve flag name, current and legacy, without dashes: from `rules/vllm_flags.yaml`."""
-    from vlint.knowledge import load_data
+    """Every vLLM serve flag name (current and legacy, as in `rules/vllm_flags.yaml`), without dashes."""
+    from vlint.extract.vllm_cli import iter_flag_names
 
-    data = load_data("vllm_flags.yaml") or {}
-    names: set[str] = set()
-    for section in ("current", "legacy"):
-        for flags in (data.get(section) or {}).values():
-            names.update(f[2:] for f in flags or () if isinstance(f, str) and f.startswith("--"))
-    names.update({"model", "config"})
-    return frozenset(names)
+    return frozenset(name.lstrip("-") for name in iter_flag_names()) | {"model", "config"}
 
 
 # Keys that many non-vLLM configs also have: alone they do not make a file a vLLM config.
@@ -603,7 +557,7 @@ def _config_tokens(pairs: list[tuple[str, Node, Node]], doc: _Doc) -> list[Token
             items = [item for item in value_node.value if isinstance(item, ScalarNode)]
             if items:
                 tokens.append(flag)
-                tokens.extend(doc.token(item) for item in items)
+                tokens.extend(doc.token(item, literal=True) for item in items)
         elif isinstance(value_node, MappingNode):
             data = _to_python(value_node, [10_000])
             tokens.extend([flag, Token(json.dumps(data), doc.loc(value_node), quoted=True)])
@@ -612,7 +566,7 @@ def _config_tokens(pairs: list[tuple[str, Node, Node]], doc: _Doc) -> list[Token
             if value is True:
                 tokens.append(flag)
             elif value is not None and value is not False:
-                tokens.extend([flag, doc.token(value_node)])  # type: ignore[arg-type]
+                tokens.extend([flag, doc.token(value_node, literal=True)])  # type: ignore[arg-type]
     return tokens
 
 
@@ -831,8 +785,9 @@ def _doc_env(root: Node, doc: _Doc) -> dict[str, Value]:
 
 
 def _looks_like_shell(text: str) -> bool:
-    low = text.lower()
-    return any(hint in low for hint in _SHELL_HINTS)
+    from vlint.extract.vllm_cli import mentions_launch
+
+    return mentions_launch(text)
 
 
 def _is_argv_list(node: SequenceNode) -> bool:
