@@ -1,0 +1,461 @@
+"""Shell scripts -> facts, on tree-sitter-bash (an error-tolerant real parser; nothing is executed).
+
+Why tree-sitter-bash and not bashlex: bashlex (pure Python) raises on `case`, arrays and quoted heredoc
+delimiters (`cat <<'EOF' | curl ...`), and one unsupported construct loses the whole file; tree-sitter
+parses all of them, keeps going past syntax errors (an ERROR node, the rest intact), gives exact
+positions, and parses in C. The only quirk met: a heredoc followed by more redirections on the same line
+can garble its body, so heredoc bodies are also read straight from the source lines.
+
+Words become `Token`s: quote removal done, `$NAME`/`${NAME:-x}` left as text (with `quoted=False`) for
+`vllm_cli` to resolve through the variables seen so far, so resolved values keep their provenance.
+Single-quoted text is final (`quoted=True`). Assignments, `export`, `local`, `declare` update the variables
+in source order; top-level ones are emitted as `EnvBinding`s. Command substitutions, arrays and loop
+variables stay unresolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from vlint.extract.positions import PositionMap, Token
+from vlint.extract.vllm_cli import facts_from_argv, mentions_launch, resolve_text
+from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Value
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter_bash
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tree_sitter_bash.language()))
+
+
+def extract_shell_file(text: str, path: str) -> FileFacts:
+    """A whole shell file: syntax errors are reported (the rest of the file is still read)."""
+    return extract_shell(text, path, report_errors=True)
+
+
+def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
+                  env: Mapping[str, Value] | None = None, context: str = "code",
+                  report_errors: bool = False) -> FileFacts:
+    """Facts from shell text, a whole file or a snippet embedded in another format.
+
+    `positions` maps snippet lines to the host file; `env` holds variables known before the snippet
+    runs (Dockerfile ENV/ARG, a k8s `env:`). Text that names none of vllm/curl/docker/podman cannot
+    hold a launch or a request, so only its top-level assignments are read (for other files' use).
+    """
+    facts = FileFacts(path, "shell")
+    src = text.encode("utf-8", "surrogatepass")
+    try:
+        tree = _parser().parse(src)
+    except Exception as exc:  # pragma: no cover - the parser is total over bytes
+        facts.errors.append(ParseError(path, f"shell parser failed: {exc}"))
+        return facts
+    walker = _Walker(src, path, positions, env, context, facts, commands=mentions_launch(text))
+    try:
+        walker.walk(tree.root_node, top=True)
+    except RecursionError:
+        facts.errors.append(ParseError(path, "shell nesting too deep to read"))
+    if report_errors and tree.root_node.has_error:
+        line = _first_error_line(tree.root_node)
+        loc = walker.loc_of(line, 0) if line is not None else None
+        facts.errors.append(ParseError(path, "shell syntax error (the rest of the file was still read)",
+                                       loc.line if loc else None))
+    return facts
+
+
+def _first_error_line(node: Any) -> int | None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return int(n.start_point[0])
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return None
+
+
+_DQ_ESCAPES = {"$", "`", '"', "\\"}
+_EXPANSIONS = {"simple_expansion", "expansion", "command_substitution", "arithmetic_expansion",
+               "process_substitution"}
+_DECLARE = {"export", "local", "declare", "readonly", "typeset"}
+_STDIN_PASS = {"cat"}
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str  # after quote removal, expansions left as written
+    shell_text: str  # the same, keeping backslash-newlines: what a nested `sh -c` parses
+    literal: bool  # no expansion anywhere
+    start: tuple[int, int]  # (row, byte column) of the first content character
+    is_string: bool
+
+
+class _Walker:
+    def __init__(self, src: bytes, path: str, positions: PositionMap | None, env: Mapping[str, Value] | None,
+                 context: str, facts: FileFacts, *, commands: bool) -> None:
+        self.src = src
+        self.lines = src.split(b"\n")
+        self.path = path
+        self.positions = positions
+        self.env: dict[str, Value] = dict(env or {})
+        self.context = context
+        self.facts = facts
+        self.commands = commands
+        self.token_maps: dict[Token, tuple[str, PositionMap]] = {}
+
+    # -- positions -----------------------------------------------------------------------------------
+
+    def loc_of(self, row: int, byte_col: int) -> Location:
+        line = self.lines[row] if row < len(self.lines) else b""
+        col = byte_col if line.isascii() else len(line[:byte_col].decode("utf-8", "replace"))
+        if self.positions is not None:
+            return self.positions.locate(self.path, row + 1, col + 1)
+        return Location(self.path, row + 1, col + 1)
+
+    def node_loc(self, node: Any) -> Location:
+        return self.loc_of(node.start_point[0], node.start_point[1])
+
+    def raw(self, node: Any) -> str:
+        return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    # -- statements ----------------------------------------------------------------------------------
+
+    def walk(self, node: Any, top: bool = False) -> None:
+        kind = node.type
+        if kind == "comment":
+            return
+        if kind == "variable_assignment":
+            self.assign(node, top=top, export=False)
+            return
+        if kind == "declaration_command":
+            self.declaration(node, top=top)
+            return
+        if kind == "unset_command":
+            for child in node.named_children:
+                self.env.pop(self.raw(child), None)
+            return
+        if not self.commands:
+            # No launch can be in this text: only top-level assignments matter (for other files).
+            if kind == "program":
+                for child in node.children:
+                    self.walk(child, top=True)
+            return
+        if kind == "command":
+            self.command(node, stdin=None)
+            return
+        if kind == "redirected_statement":
+            self.redirected(node)
+            return
+        if kind == "pipeline":
+            self.pipeline(node)
+            return
+        if kind == "for_statement":
+            var = node.child_by_field_name("variable")
+            if var is not None:
+                self.env[self.raw(var)] = Value(None, self.node_loc(var), note="a for-loop variable")
+        for child in node.children:
+            self.walk(child, top=top and kind == "program")
+
+    def declaration(self, node: Any, *, top: bool) -> None:
+        keyword = node.children[0].type if node.children else ""
+        is_array = any(c.type == "word" and self.raw(c).startswith("-") and ("a" in self.raw(c) or "A" in
+                       self.raw(c)) for c in node.children)
+        for child in node.children:
+            if child.type == "variable_assignment":
+                self.assign(child, top=top, export=keyword == "export", array=is_array)
+        if self.commands:
+            for child in node.children:
+                self.walk_substitutions(child)
+
+    def assign(self, node: Any, *, top: bool, export: bool, array: bool = False) -> None:
+        name_node = node.child_by_field_name("name")
+        if name_node is None or name_node.type != "variable_name":
+            return
+        name = self.raw(name_node)
+        value_node = node.child_by_field_name("value")
+        loc = self.node_loc(node)
+        if value_node is None:
+            value = Value("", loc)
+        elif array or value_node.type == "array":
+            value = Value(None, loc, note="an array")
+        else:
+            word = self.word(value_node)
+            if any(n.type in ("command_substitution", "process_substitution") for n in _descendants(value_node)):
+                value = Value(None, loc, note="set from a command substitution")
+            else:
+                value = resolve_text(word.text, loc, self.env, quoted=word.literal, k8s_refs=False)
+                value = Value(value.literal, loc, note=value.note, env=value.env, is_default=value.is_default)
+            if self.commands:
+                self.walk_substitutions(value_node)
+        self.env[name] = value
+        if top:
+            self.facts.env.append(EnvBinding(name, value, scope="export" if export else "file"))
+
+    def walk_substitutions(self, node: Any) -> None:
+        """Commands inside `$(...)` run too (`R=$(curl ... /v1/chat/completions ...)`)."""
+        for n in _descendants(node):
+            if n.type in ("command_substitution", "process_substitution"):
+                for child in n.named_children:
+                    self.walk(child)
+
+    def redirected(self, node: Any) -> None:
+        body = node.child_by_field_name("body")
+        stdin: Token | None = None
+        trailing: list[Any] = []
+        for child in node.children:
+            if child.type == "heredoc_redirect":
+                stdin = self.heredoc(child)
+                trailing.extend(c for c in child.named_children
+                                if c.type not in ("heredoc_start", "heredoc_body", "heredoc_end", "file_redirect"))
+            elif child.type == "herestring_redirect":
+                stdin = self.herestring(child)
+        if body is not None and body.type == "command":
+            self.command(body, stdin=stdin)
+            name = _command_name(body, self)
+            passes = stdin if name in _STDIN_PASS else None
+        else:
+            if body is not None:
+                self.walk(body)
+            passes = None
+        for extra in trailing:
+            # `cat <<EOF | curl ... -d @-`: tree-sitter nests the rest of the pipeline in the heredoc node.
+            if extra.type == "pipeline":
+                self.pipeline(extra, stdin=passes)
+            else:
+                self.walk(extra)
+
+    def pipeline(self, node: Any, stdin: Token | None = None) -> None:
+        feed = stdin
+        for child in node.children:
+            if child.type in ("|", "|&"):
+                continue
+            if child.type == "command":
+                self.command(child, stdin=feed)
+                feed = self.output_of(child, feed)
+            else:
+                self.walk(child)
+                feed = None
+
+    def output_of(self, node: Any, stdin: Token | None) -> Token | None:
+        """What `echo`/`printf`/`cat` write to the pipe, when it is literal enough to be a request body."""
+        name = _command_name(node, self)
+        args = [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "argument"]
+        if name == "cat" and not args:
+            return stdin
+        if name == "echo":
+            words = [self.word(a) for a in args if not self.raw(a).startswith("-")]
+        elif name == "printf" and args:
+            fmt = self.word(args[0])
+            words = [self.word(a) for a in args[1:2]] if "%" in fmt.text else [fmt]
+        else:
+            return None
+        if not words:
+            return None
+        text = " ".join(w.text for w in words)
+        return Token(text, self.loc_of(*words[0].start), all(w.literal for w in words))
+
+    def heredoc(self, node: Any) -> Token | None:
+        start = next((c for c in node.children if c.type == "heredoc_start"), None)
+        if start is None:
+            return None
+        delim_raw = self.raw(start)
+        quoted = any(q in delim_raw for q in ("'", '"', "\\"))
+        delim = delim_raw.strip("'\"").replace("\\", "")
+        strip_tabs = any(c.type == "<<-" for c in node.children)
+        body = next((c for c in node.children if c.type == "heredoc_body"), None)
+        first_row = start.end_point[0] + 1
+        text = None
+        if body is not None and body.end_byte > body.start_byte:
+            text = self.src[body.start_byte:body.end_byte].decode("utf-8", "replace")
+            first_row = body.start_point[0]
+            if body.start_point[1] > 0:  # `<<-`: tree-sitter starts after the tabs
+                text = self.lines[first_row][:body.start_point[1]].decode("utf-8", "replace") + text
+        else:
+            # Read the body from the source lines (tree-sitter can garble it after extra redirections).
+            collected: list[str] = []
+            for row in range(first_row, len(self.lines)):
+                line = self.lines[row].decode("utf-8", "replace")
+                if (line.lstrip("\t") if strip_tabs else line) == delim:
+                    break
+                collected.append(line)
+            text = "\n".join(collected)
+        if strip_tabs:
+            text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
+        return Token(text, self.loc_of(first_row, 0), quoted=quoted or "$" not in text)
+
+    def herestring(self, node: Any) -> Token | None:
+        words = [c for c in node.named_children]
+        if not words:
+            return None
+        w = self.word(words[0])
+        return Token(w.text, self.loc_of(*w.start), w.literal)
+
+    # -- commands ------------------------------------------------------------------------------------
+
+    def command(self, node: Any, stdin: Token | None) -> None:
+        tokens: list[Token] = []
+        for idx, child in enumerate(node.children):
+            field = node.field_name_for_child(idx)
+            if child.type == "variable_assignment":
+                tokens.append(self.assignment_token(child))
+            elif child.type == "command_name":
+                inner = child.named_children[0] if child.named_children else child
+                tokens.append(self.token(inner))
+            elif field == "argument":
+                tokens.append(self.token(child))
+            elif child.type == "herestring_redirect" and stdin is None:
+                stdin = self.herestring(child)
+            self.walk_substitutions(child)
+        if not tokens:
+            return
+        serves, requests = facts_from_argv(tokens, env=self.env, context=self.context, stdin=stdin,
+                                           k8s_refs=False, token_maps=self.token_maps)
+        self.facts.serves.extend(serves)
+        self.facts.requests.extend(requests)
+
+    def assignment_token(self, node: Any) -> Token:
+        value = node.child_by_field_name("value")
+        name = node.child_by_field_name("name")
+        prefix = self.raw(name) + "=" if name is not None else ""
+        if value is None:
+            return Token(prefix, self.node_loc(node), True)
+        word = self.word(value)
+        return Token(prefix + word.text, self.node_loc(node), word.literal)
+
+    def token(self, node: Any) -> Token:
+        word = self.word(node)
+        tok = Token(word.text, self.loc_of(*word.start), word.literal)
+        if word.is_string:
+            self.token_maps[tok] = (word.shell_text, self.string_map(word))
+        return tok
+
+    def string_map(self, word: _Word) -> PositionMap:
+        row, col = word.start
+        n = word.shell_text.count("\n") + 1
+        rows = []
+        for k in range(n):
+            loc = self.loc_of(row + k, col if k == 0 else 0)
+            rows.append((loc.line, loc.column - 1))
+        return PositionMap(tuple(rows))
+
+    # -- words ---------------------------------------------------------------------------------------
+
+    def word(self, node: Any) -> _Word:
+        kind = node.type
+        if kind == "raw_string":
+            text = self.raw(node)[1:-1]
+            return _Word(text, text, True, (node.start_point[0], node.start_point[1] + 1), True)
+        if kind == "string":
+            return self.dq_string(node)
+        if kind == "ansi_c_string":
+            text = _ansi_c(self.raw(node)[2:-1])
+            return _Word(text, text, True, (node.start_point[0], node.start_point[1] + 2), True)
+        if kind in _EXPANSIONS:
+            text = self.raw(node)
+            return _Word(text, text, False, node.start_point, False)
+        if kind == "concatenation":
+            parts = [self.word(c) for c in node.children]
+            text = "".join(p.text for p in parts)
+            shell = "".join(p.shell_text for p in parts)
+            return _Word(text, shell, all(p.literal for p in parts), node.start_point,
+                         any(p.is_string for p in parts))
+        raw = self.raw(node)
+        if kind in ("word", "number"):
+            text = _unescape_word(raw)
+            return _Word(text, text, "$" not in raw or "\\$" in raw, node.start_point, False)
+        return _Word(raw, raw, "$" not in raw, node.start_point, False)
+
+    def dq_string(self, node: Any) -> _Word:
+        out: list[str] = []
+        shell: list[str] = []
+        literal = True
+        cursor = node.start_byte + 1
+        end = node.end_byte - 1
+        for child in node.children:
+            if child.type in _EXPANSIONS:
+                gap = self.src[cursor:child.start_byte].decode("utf-8", "replace")
+                out.append(_unescape_dq(gap, keep_newline=False))
+                shell.append(_unescape_dq(gap, keep_newline=True))
+                text = self.raw(child)
+                out.append(text)
+                shell.append(text)
+                literal = False
+                cursor = child.end_byte
+        if end >= cursor:
+            gap = self.src[cursor:end].decode("utf-8", "replace")
+            out.append(_unescape_dq(gap, keep_newline=False))
+            shell.append(_unescape_dq(gap, keep_newline=True))
+        return _Word("".join(out), "".join(shell), literal, (node.start_point[0], node.start_point[1] + 1), True)
+
+
+def _command_name(node: Any, walker: _Walker) -> str:
+    name = node.child_by_field_name("name")
+    return walker.raw(name).rsplit("/", 1)[-1] if name is not None else ""
+
+
+def _descendants(node: Any) -> list[Any]:
+    out: list[Any] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.children)
+    return out
+
+
+def _unescape_dq(text: str, *, keep_newline: bool) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "\n":
+                if keep_newline:
+                    out.append("\\\n")
+                i += 2
+                continue
+            if nxt in _DQ_ESCAPES:
+                out.append(nxt)
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unescape_word(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b",
+         "f": "\f", "v": "\v"}
+
+
+def _ansi_c(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ANSI:
+            out.append(_ANSI[text[i + 1]])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
