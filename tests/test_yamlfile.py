@@ -392,7 +392,7 @@ def test_broken_document_is_reported_and_the_others_still_read() -> None:
 model: Qwen/Qwen2.5-7B
 served-model-name: a
 ---
-key: [unclosed
+model: [unclosed
 other: 1
 ---
 apiVersion: v1
@@ -417,6 +417,9 @@ def test_text_that_cannot_matter_is_not_parsed() -> None:
     # Not even its syntax error is reported: nothing in it could be a launch, a request or a variable.
     facts = extract_yaml("key: [unclosed\nother: {x: 1\n", "i18n/en.yaml")
     assert not facts.errors and not facts.serves
+    # The same holds per document of a file that does matter.
+    facts = extract_yaml("model: Qwen/Qwen2.5-7B\nserved-model-name: q\n---\nkey: [unclosed\n", "two.yaml")
+    assert not facts.errors and len(facts.serves) == 1
 
 
 def test_billion_laughs_finishes_fast() -> None:
@@ -482,3 +485,25 @@ def test_every_location_is_inside_the_file(path: str) -> None:
     for fact in [*facts.serves, *facts.requests]:
         assert fact.location.path == f"deploy/{path}"
         assert 1 <= fact.location.line <= n_lines
+
+
+def test_compose_merge_keys_and_yaml_directive() -> None:
+    text = """\
+%YAML 1.1
+---
+x-vllm: &vllm
+  image: vllm/vllm-openai:latest
+  command: ["--model", "Qwen/Qwen2.5-7B", "--served-model-name", "q"]
+services:
+  base:
+    <<: *vllm
+    ports: ["8000:8000"]
+  chat:
+    <<: *vllm
+    command: ["--model", "Qwen/Qwen2.5-7B-Instruct"]
+"""
+    facts = extract_yaml(text, "compose.yaml")
+    assert not facts.errors
+    base = _serve_of(facts, "Qwen/Qwen2.5-7B")
+    assert base.served_names == ("q",) and base.location.line == 5  # the line in the x- template
+    assert _serve_of(facts, "Qwen/Qwen2.5-7B-Instruct").location.line == 12

@@ -78,19 +78,30 @@ _DOC_MARKER_RE = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
 MAX_NODES = 200_000  # distinct nodes walked per document: aliases are shared, so a bomb stays small
 
 
+_PREAMBLE_RE = re.compile(r"(?:[ \t]*(?:[%#][^\n]*)?(?:\n|\Z))*\Z")
+
+
 def _documents(text: str) -> Iterator[tuple[int, str]]:
     """Split at document markers so one broken document does not hide the others.
 
     A `---` at column 0 always ends a document (block scalars must be indented), so the split is exact.
+    A chunk of only directives and comments (`%YAML 1.2`) stays with the document it introduces.
     Yields (0-based line offset, chunk text).
     """
     starts = [0] + [m.start() for m in _DOC_MARKER_RE.finditer(text) if m.start() > 0]
     line = 0
+    pending_line, pending = 0, ""
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         chunk = text[start:end]
-        yield line, chunk
+        if not pending:
+            pending_line = line
+        pending += chunk
         line += chunk.count("\n")
+        if end < len(text) and _PREAMBLE_RE.fullmatch(pending):
+            continue
+        yield pending_line, pending
+        pending = ""
 
 
 class _Budget(Exception):
@@ -123,19 +134,53 @@ def _text(node: Node | None) -> str | None:
 
 
 def _get(node: Node | None, *keys: str) -> Node | None:
-    """The value under the first matching key of a mapping node (keys compared exactly)."""
+    """The value under the first matching key of a mapping node (keys compared exactly, merges seen)."""
     if not isinstance(node, MappingNode):
         return None
-    for key, value in node.value:
-        if isinstance(key, ScalarNode) and key.value in keys:
+    for key, value in node.value:  # fast path: most mappings have no merge key
+        if isinstance(key, ScalarNode):
+            if key.value in keys:
+                return value
+            if key.value == "<<":
+                break
+    else:
+        return None
+    for key_text, _key_node, value in _items(node):
+        if key_text in keys:
             return value
     return None
 
 
-def _items(node: Node | None) -> list[tuple[str, Node, Node]]:
+_MERGE_BUDGET = 10_000  # merged mappings read per lookup: `<<: [*a, *a, …]` chains cannot blow up
+
+
+def _items(node: Node | None, _budget: list[int] | None = None) -> list[tuple[str, Node, Node]]:
+    """(key, key node, value node) of a mapping, with `<<: *anchor` merge keys applied the YAML way:
+    the mapping's own keys win, then the merged mappings in order (compose `x-` templates use this)."""
     if not isinstance(node, MappingNode):
         return []
-    return [(k.value, k, v) for k, v in node.value if isinstance(k, ScalarNode)]
+    budget = _budget if _budget is not None else [_MERGE_BUDGET]
+    own: list[tuple[str, Node, Node]] = []
+    merged: list[tuple[str, Node, Node]] = []
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode):
+            continue
+        if key.value == "<<" and (key.tag or "").endswith(":merge"):
+            for source in (value.value if isinstance(value, SequenceNode) else [value]):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    break
+                merged.extend(_items(source, budget))
+        else:
+            own.append((key.value, key, value))
+    if merged:
+        names = {name for name, _k, _v in own}
+        seen: set[str] = set()
+        for entry in merged:
+            if entry[0] not in names and entry[0] not in seen:
+                seen.add(entry[0])
+                own.append(entry)
+    return own
 
 
 def _seq(node: Node | None) -> list[Node]:
@@ -892,8 +937,8 @@ def extract_yaml(text: str, path: str) -> FileFacts:
         return facts
     masked = mask_templates(text)
     for offset, chunk in _documents(masked):
-        if not chunk.strip():
-            continue
+        if not chunk.strip() or not _may_matter(chunk):
+            continue  # the file-level argument holds per document (a Service, a ConfigMap …)
         doc = _Doc(path, chunk.splitlines(), offset, facts)
         try:
             for root in yaml.compose_all(chunk, Loader=_LOADER):
