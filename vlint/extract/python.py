@@ -8,6 +8,7 @@ lookups, dict literals used as keyword sets or bodies). What cannot be resolved 
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -889,9 +890,33 @@ class _Extractor(cst.CSTVisitor):
                 self.facts.extend(sub)
 
 
+MAX_NESTING = 200  # CPython's own parser refuses more nested brackets than this
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+
+
+def bracket_depth(text: str) -> int:
+    """The deepest bracket nesting in the text (strings not excluded: an over-estimate is safe here)."""
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     facts = FileFacts(path, "python")
     if not might_matter(text):
+        return facts
+    depth = bracket_depth(text)
+    if depth > MAX_NESTING:
+        # libcst's native parser can overflow the C stack on such input (a crash, not an exception);
+        # CPython could not run this file either.
+        facts.errors.append(ParseError(path, f"brackets nested {depth} deep: more than Python allows "
+                                             f"({MAX_NESTING}); not parsed"))
         return facts
     try:
         module = cst.parse_module(text)
