@@ -129,6 +129,7 @@ _REF_RE = re.compile(
     r"|\$\{(?P<name>" + _NAME + r"|[0-9]+)\}"
     r"|\$\{(?P<opaque>[^{}]*)\}"
     r"|\$\((?P<k8s>" + _NAME + r")\)"
+    r"|\$\((?P<cmdsub>[^()]*(?:\([^()]*\)[^()]*)*)\)|`(?P<backtick>[^`]*)`"
     r"|\$(?P<simple>" + _NAME + r"|[0-9@*#?!$-])"
 )
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{\{.*?\}\}", re.S)
@@ -150,6 +151,8 @@ def _ref_of(match: re.Match[str], k8s_refs: bool) -> _Ref | None:
     if match.group("opaque") is not None:
         inner = match.group("opaque")
         return _Ref(None, opaque_args=inner.endswith("[@]") or inner.endswith("[*]"))
+    if match.group("cmdsub") is not None or match.group("backtick") is not None:
+        return _Ref(None)  # command substitution: never run
     if match.group("k8s"):
         return _Ref(match.group("k8s")) if k8s_refs else _Ref(None)
     simple = match.group("simple")
@@ -185,6 +188,13 @@ def _resolve_ref(ref: _Ref, env: Mapping[str, Value], location: Location | None,
             lit = ref.default
             return Value(lit, location, note=_provenance(ref.name, bound), env=bound.env,
                          is_default=lit is not None)
+    if ref.name.isdigit():
+        # A script or function argument: nothing in the project can bind it, only its default counts.
+        if ref.default is not None:
+            default = resolve_text(ref.default, location, env, quoted=False)
+            return Value(default.literal, location, note=f"default of argument ${ref.name}",
+                         is_default=True)
+        return Value(None, location, note=f"argument ${ref.name}")
     if ref.default is not None:
         default = resolve_text(ref.default, location, env, quoted=False)
         return Value(default.literal, location, note=f"default of ${{{ref.name}}}", env=ref.name,
@@ -196,7 +206,7 @@ def resolve_text(text: str, location: Location | None, env: Mapping[str, Value] 
                  quoted: bool = False, k8s_refs: bool = True) -> Value:
     """The Value a word stands for: literal, resolved through `env`, or an unresolved reference."""
     env = env or {}
-    if quoted or "$" not in text and "{{" not in text and "{%" not in text:
+    if quoted or "$" not in text and "`" not in text and "{{" not in text and "{%" not in text:
         return Value(text, location)
     if _TEMPLATE_RE.search(text):
         return Value(None, location, note=f"template expression {text!r}")
@@ -1140,6 +1150,8 @@ def _tmux(argv: list[Token], ctx: _Ctx) -> None:
 
 def _run_shell_string(tok: Token, ctx: _Ctx) -> None:
     mapped = ctx.token_maps.get(tok)
+    if not tok.quoted and _REF_RE.fullmatch(tok.text):
+        mapped = None  # `eval "$CMD"`: the script is the variable's value
     if mapped is not None:
         text, positions = mapped
     else:
