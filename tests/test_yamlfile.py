@@ -507,3 +507,34 @@ services:
     base = _serve_of(facts, "Qwen/Qwen2.5-7B")
     assert base.served_names == ("q",) and base.location.line == 5  # the line in the x- template
     assert _serve_of(facts, "Qwen/Qwen2.5-7B-Instruct").location.line == 12
+
+
+def test_configmap_embedded_vllm_and_litellm_configs_map_lines_into_the_manifest() -> None:
+    name = "k8s_configmap_config.yaml"
+    facts = _extract(name)
+    assert not facts.errors
+    config = next(s for s in facts.serves if s.launcher == "vllm-config")
+    assert config.model is not None and config.model.literal == "Qwen/Qwen2.5-7B"
+    assert (config.location.line, config.location.column) == (_line(name, "model: Qwen/Qwen2.5-7B"), 12)
+    assert config.config_file == "config.yaml" and config.served_names == ("qwen-base",)
+    proxy = next(s for s in facts.serves if s.launcher == "litellm")
+    assert proxy.location.line == _line(name, "hosted_vllm/Qwen")
+    assert proxy.temperature is not None and proxy.temperature.literal == 0
+    launch = next(s for s in facts.serves if s.config_file == "/etc/vllm/config.yaml")
+    assert launch.model is None  # the --config file names it; the linker joins the two
+
+
+def test_tekton_step_with_image_and_args() -> None:
+    text = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: serve}
+spec:
+  steps:
+    - name: serve
+      image: vllm/vllm-openai:latest
+      args: ["--model", "EleutherAI/pythia-1b"]
+"""
+    (serve,) = extract_yaml(text, "task.yaml").serves
+    assert serve.model is not None and serve.model.literal == "EleutherAI/pythia-1b"
+    assert serve.model.location is not None and serve.model.location.line == 8

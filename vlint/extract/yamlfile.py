@@ -204,21 +204,26 @@ _SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
 _SHELL_KEYS = {"run", "script", "before_script", "after_script", "setup", "cmds", "commands", "command",
                "cmd", "shell", "source", "entrypoint", "start_command", "exec", "bash", "inline"}
 _ARGV_KEYS = {"command", "args", "entrypoint", "cmd"}
-_CONTAINER_LIST_KEYS = {"containers", "initContainers", "ephemeralContainers", "sidecars"}
+_CONTAINER_LIST_KEYS = {"containers", "initContainers", "ephemeralContainers", "sidecars", "steps"}
 
 
 @dataclass
 class _Doc:
+    """One YAML document being read: where it sits in the file and what it has produced so far."""
+
     path: str
     lines: list[str]
     line_offset: int
     facts: FileFacts
     handled: set[int] = field(default_factory=set)
+    column_offset: int = 0  # a document embedded in a block scalar (a ConfigMap's config.yaml)
+    config_name: str | None = None  # that embedded file's name, for `--config` joins
 
     # positions -------------------------------------------------------------------------------------
     def loc(self, node: Node, column_shift: int = 0) -> Location:
         mark = node.start_mark
-        return Location(self.path, self.line_offset + mark.line + 1, mark.column + 1 + column_shift)
+        return Location(self.path, self.line_offset + mark.line + 1,
+                        self.column_offset + mark.column + 1 + column_shift)
 
     def inner(self, node: Node, offset: int) -> Location:
         """The location `offset` characters into a scalar's value (past an opening quote)."""
@@ -241,17 +246,19 @@ class _Doc:
         line0 = self.line_offset + node.start_mark.line + 1
         style = node.style or ""
         if style in ("|", ">"):
-            first = node.start_mark.line + 1  # 0-based chunk line of the first content line
-            indent = 0
-            for raw in self.lines[first:node.end_mark.line + 1]:
-                if raw.strip():
-                    indent = len(raw) - len(raw.lstrip(" "))
-                    break
+            indent = self.block_indent(node)
             if style == "|":
-                return PositionMap.block(line0 + 1, indent, node.value.count("\n") + 1)
-            return PositionMap.single(line0 + 1, indent)
+                return PositionMap.block(line0 + 1, self.column_offset + indent, node.value.count("\n") + 1)
+            return PositionMap.single(line0 + 1, self.column_offset + indent)
         shift = 1 if style in ("'", '"') else 0
-        return PositionMap.single(line0, node.start_mark.column + shift)
+        return PositionMap.single(line0, self.column_offset + node.start_mark.column + shift)
+
+    def block_indent(self, node: ScalarNode) -> int:
+        """The indentation of a block scalar's content (its first non-blank line)."""
+        for raw in self.lines[node.start_mark.line + 1:node.end_mark.line + 1]:
+            if raw.strip():
+                return len(raw) - len(raw.lstrip(" "))
+        return 0
 
     def token(self, node: ScalarNode, text: str | None = None, offset: int = 0, literal: bool = False) -> Token:
         """An argv word for a scalar (or for the part of it that starts `offset` characters in).
@@ -632,7 +639,8 @@ def _vllm_config(root: MappingNode, doc: _Doc) -> None:
         if model is None and not (serve.served_names or serve.chat_template or serve.temperature
                                   or serve.generation_config):
             return  # a partial config with nothing a rule could use
-        doc.add([replace(serve, location=anchor, model=model, launcher="vllm-config")])
+        doc.add([replace(serve, location=anchor, model=model, launcher="vllm-config",
+                         config_file=doc.config_name)])
 
 
 # --- vLLM production-stack Helm values ---------------------------------------------------------------
@@ -899,13 +907,36 @@ def _workflow_jobs(root: MappingNode) -> list[tuple[str, Node, Node | None]]:
     return jobs
 
 
-def _document(root: Node, doc: _Doc) -> None:
+def _config_map(root: MappingNode, doc: _Doc) -> None:
+    """A ConfigMap's `config.yaml: |` (a vLLM --config file, a LiteLLM config) read as its own YAML,
+    with lines and columns mapped into the manifest. Only literal blocks: their lines are exact."""
+    for key, _key_node, value in _items(_get(root, "data")):
+        if not (key.endswith((".yaml", ".yml")) and isinstance(value, ScalarNode) and value.style == "|"
+                and _may_matter(value.value)):
+            continue
+        inner = _Doc(doc.path, value.value.splitlines(), doc.line_offset + value.start_mark.line + 1,
+                     doc.facts, column_offset=doc.column_offset + doc.block_indent(value), config_name=key)
+        try:
+            for embedded in yaml.compose_all(value.value, Loader=_LOADER):
+                if embedded is not None:
+                    _document(embedded, inner, nested=True)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = inner.line_offset + mark.line + 1 if mark is not None else inner.line_offset
+            doc.facts.errors.append(ParseError(doc.path, f"YAML in ConfigMap key {key}: {exc.problem}", line))
+        except yaml.YAMLError as exc:
+            doc.facts.errors.append(ParseError(doc.path, f"YAML in ConfigMap key {key}: {exc}", inner.line_offset))
+
+
+def _document(root: Node, doc: _Doc, nested: bool = False) -> None:
     if not isinstance(root, MappingNode):
         if isinstance(root, SequenceNode):  # e.g. an Ansible playbook or a list of manifests
             _generic(root, doc, {})
         return
     kind = _text(_get(root, "kind")) or ""
     api = _text(_get(root, "apiVersion")) or ""
+    if kind == "ConfigMap" and not nested:
+        _config_map(root, doc)
     if kind == "InferenceService":
         _kserve(root, doc)
     elif kind == "Model" and api.startswith("kubeai"):
