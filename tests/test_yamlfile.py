@@ -538,3 +538,36 @@ spec:
     (serve,) = extract_yaml(text, "task.yaml").serves
     assert serve.model is not None and serve.model.literal == "EleutherAI/pythia-1b"
     assert serve.model.location is not None and serve.model.location.line == 8
+
+
+def test_value_from_and_env_from_resolve_through_a_configmap_in_the_same_file() -> None:
+    text = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: llm}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:latest
+          args: ["--model", "$(MODEL)", "--served-model-name", "$(ALIAS)"]
+          envFrom:
+            - configMapRef: {name: llm-settings}
+          env:
+            - name: MODEL
+              valueFrom:
+                configMapKeyRef: {name: llm-settings, key: base_model}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: llm-settings}
+data:
+  base_model: meta-llama/Llama-3.1-8B
+  ALIAS: llama-prod
+"""
+    (serve,) = extract_yaml(text, "llm.yaml").serves
+    assert serve.model is not None and serve.model.literal == "meta-llama/Llama-3.1-8B"
+    assert serve.model.location is not None and serve.model.location.line == 10
+    assert "llm.yaml:22" in serve.model.note  # provenance: the ConfigMap value
+    assert serve.served_names == ("llama-prod",)

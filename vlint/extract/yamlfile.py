@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -218,6 +219,7 @@ class _Doc:
     handled: set[int] = field(default_factory=set)
     column_offset: int = 0  # a document embedded in a block scalar (a ConfigMap's config.yaml)
     config_name: str | None = None  # that embedded file's name, for `--config` joins
+    config_maps: dict[str, dict[str, Value]] = field(default_factory=dict)  # ConfigMaps of this file
 
     # positions -------------------------------------------------------------------------------------
     def loc(self, node: Node, column_shift: int = 0) -> Location:
@@ -421,22 +423,51 @@ _K8S_VAR_RE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def _k8s_env(container: Node, doc: _Doc, cname: str) -> dict[str, Value]:
-    """A container's `env:` as values; `valueFrom` (secrets, field refs) stays unresolved."""
+    """A container's environment: `envFrom` ConfigMaps first, then `env:` entries, which win.
+
+    `valueFrom.configMapKeyRef` resolves when that ConfigMap is in the same file; secrets, field refs and
+    ConfigMaps defined elsewhere stay unresolved (and are not guessed from other variables).
+    """
     env: dict[str, Value] = {}
+    for source in _seq(_get(container, "envFrom")):
+        data = doc.config_maps.get(_text(_get(_get(source, "configMapRef"), "name")) or "", {})
+        prefix = _text(_get(source, "prefix")) or ""
+        env.update({prefix + key: value for key, value in data.items()})
     for item in _seq(_get(container, "env")):
         name = _text(_get(item, "name"))
         if not name:
             continue
+        note = f"env {name} of container {cname}"
         literal = _get(item, "value")
         if isinstance(literal, ScalarNode):
-            value = doc.value(literal, f"env {name} of container {cname}")
+            value = doc.value(literal, note)
             if value.literal is not None:
                 value = replace(value, literal=str(value.literal))
         else:
-            value = Value(None, doc.loc(item), note=f"env {name} of container {cname} (valueFrom)", env=name)
+            ref = _get(_get(item, "valueFrom"), "configMapKeyRef")
+            found = doc.config_maps.get(_text(_get(ref, "name")) or "", {}).get(_text(_get(ref, "key")) or "")
+            if found is not None:
+                value = replace(found, note=f"{note}, {found.note}")
+            else:
+                value = Value(None, doc.loc(item), note=f"{note} comes from valueFrom, not known statically")
         env[name] = value
         doc.facts.env.append(EnvBinding(name, value, scope=f"container:{cname}"))
     return env
+
+
+def _collect_config_map(root: Node, doc: _Doc) -> None:
+    """Remember a ConfigMap's literal data so containers in the same file can resolve references to it."""
+    if not isinstance(root, MappingNode) or _text(_get(root, "kind")) != "ConfigMap":
+        return
+    name = _text(_get(_get(root, "metadata"), "name"))
+    if not name:
+        return
+    data: dict[str, Value] = {}
+    for key, _key_node, value in _items(_get(root, "data")):
+        raw = _scalar(value)
+        if isinstance(value, ScalarNode) and raw is not None and not is_templated(raw):
+            data[key] = Value(str(raw), doc.loc(value), note=f"ConfigMap {name} key {key}")
+    doc.config_maps[name] = data
 
 
 def _k8s_expand(env: Mapping[str, Value]) -> Callable[[str], str]:
@@ -915,7 +946,8 @@ def _config_map(root: MappingNode, doc: _Doc) -> None:
                 and _may_matter(value.value)):
             continue
         inner = _Doc(doc.path, value.value.splitlines(), doc.line_offset + value.start_mark.line + 1,
-                     doc.facts, column_offset=doc.column_offset + doc.block_indent(value), config_name=key)
+                     doc.facts, column_offset=doc.column_offset + doc.block_indent(value), config_name=key,
+                     config_maps=doc.config_maps)
         try:
             for embedded in yaml.compose_all(value.value, Loader=_LOADER):
                 if embedded is not None:
@@ -962,29 +994,46 @@ def _document(root: Node, doc: _Doc, nested: bool = False) -> None:
 
 
 def extract_yaml(text: str, path: str) -> FileFacts:
-    """Facts from one YAML file. Never raises: what cannot be read goes to `FileFacts.errors`."""
+    """Facts from one YAML file. Never raises: what cannot be read goes to `FileFacts.errors`.
+
+    Two passes: every document is composed first, so a ConfigMap can resolve `valueFrom`/`envFrom`
+    in a Deployment that comes before it; then each document is read.
+    """
     facts = FileFacts(path=path, kind="yaml")
     if not _may_matter(text):
         return facts
     masked = mask_templates(text)
+    config_maps: dict[str, dict[str, Value]] = {}
+    composed: list[tuple[_Doc, Node]] = []
     for offset, chunk in _documents(masked):
-        if not chunk.strip() or not _may_matter(chunk):
-            continue  # the file-level argument holds per document (a Service, a ConfigMap …)
-        doc = _Doc(path, chunk.splitlines(), offset, facts)
-        try:
+        if not chunk.strip() or not (_may_matter(chunk) or "configmap" in chunk.lower()):
+            continue  # the file-level argument holds per document (a Service, a Secret …)
+        doc = _Doc(path, chunk.splitlines(), offset, facts, config_maps=config_maps)
+        with _reported(facts, path, offset):
             for root in yaml.compose_all(chunk, Loader=_LOADER):
                 if root is not None:
-                    _document(root, doc)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = offset + mark.line + 1 if mark is not None else offset + 1
-            reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
-            facts.errors.append(ParseError(path, f"YAML: {reason}", line))
-        except yaml.YAMLError as exc:
-            facts.errors.append(ParseError(path, f"YAML: {exc}", offset + 1))
-        except _Budget:
-            facts.errors.append(ParseError(path, f"YAML document too large to analyse (over {MAX_NODES} nodes)",
-                                           offset + 1))
-        except RecursionError:
-            facts.errors.append(ParseError(path, "YAML nesting too deep to analyse", offset + 1))
+                    _collect_config_map(root, doc)
+                    composed.append((doc, root))
+    for doc, root in composed:
+        with _reported(facts, path, doc.line_offset):
+            _document(root, doc)
     return facts
+
+
+@contextmanager
+def _reported(facts: FileFacts, path: str, offset: int) -> Iterator[None]:
+    """Turn what stops one document (bad YAML, a bomb, deep nesting) into an error entry."""
+    try:
+        yield
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = offset + mark.line + 1 if mark is not None else offset + 1
+        reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        facts.errors.append(ParseError(path, f"YAML: {reason}", line))
+    except yaml.YAMLError as exc:
+        facts.errors.append(ParseError(path, f"YAML: {exc}", offset + 1))
+    except _Budget:
+        facts.errors.append(ParseError(path, f"YAML document too large to analyse (over {MAX_NODES} nodes)",
+                                       offset + 1))
+    except RecursionError:
+        facts.errors.append(ParseError(path, "YAML nesting too deep to analyse", offset + 1))
