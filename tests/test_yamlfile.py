@@ -571,3 +571,50 @@ data:
     assert serve.model.location is not None and serve.model.location.line == 10
     assert "llm.yaml:22" in serve.model.note  # provenance: the ConfigMap value
     assert serve.served_names == ("llama-prod",)
+
+
+def test_github_matrix_runs_once_per_value_and_inputs_use_their_default() -> None:
+    text = """\
+name: models
+on:
+  workflow_dispatch:
+    inputs:
+      model:
+        default: Qwen/Qwen2.5-0.5B
+env:
+  TEMP: "0"
+jobs:
+  smoke:
+    runs-on: [self-hosted, gpu]
+    strategy:
+      matrix:
+        model: [meta-llama/Llama-3.2-1B, Qwen/Qwen2.5-1.5B-Instruct]
+    steps:
+      - run: |
+          vllm serve ${{ matrix.model }} --port 8000 &
+          curl localhost:8000/v1/chat/completions -d '{"model": "${{ matrix.model }}", "messages": [{"role": "user", "content": "x"}], "temperature": ${{ env.TEMP }}}'
+      - run: vllm serve ${{ inputs.model }} --served-model-name ${{ secrets.NAME }}
+"""
+    facts = extract_yaml(text, "w.yml")
+    assert sorted((s.location.line, s.model.literal) for s in facts.serves if s.model) == [
+        (17, "Qwen/Qwen2.5-1.5B-Instruct"), (17, "meta-llama/Llama-3.2-1B"), (19, "Qwen/Qwen2.5-0.5B")]
+    assert all(s.served_names == () for s in facts.serves)  # a secret is never a usable alias
+    # the same axis takes the same value in one run: no request pairs one model with the other
+    assert sorted(r.model.literal for r in facts.requests if r.model) == [
+        "Qwen/Qwen2.5-1.5B-Instruct", "meta-llama/Llama-3.2-1B"]
+    assert all(r.location.line == 18 and r.effective_temperature()[0] == 0.0 for r in facts.requests)
+
+
+def test_github_env_from_secret_is_unresolved_not_guessed() -> None:
+    text = """\
+on: push
+env:
+  MODEL: ${{ secrets.MODEL }}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: vllm serve "$MODEL"
+"""
+    (serve,) = extract_yaml(text, "w.yml").serves
+    assert serve.model is not None and serve.model.literal is None and serve.model.env is None

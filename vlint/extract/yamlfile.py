@@ -11,6 +11,7 @@ so columns stay true; they are never rendered, and a value that holds one is unr
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -82,26 +83,26 @@ MAX_NODES = 200_000  # distinct nodes walked per document: aliases are shared, s
 _PREAMBLE_RE = re.compile(r"(?:[ \t]*(?:[%#][^\n]*)?(?:\n|\Z))*\Z")
 
 
-def _documents(text: str) -> Iterator[tuple[int, str]]:
+def _documents(text: str) -> Iterator[tuple[int, int, str]]:
     """Split at document markers so one broken document does not hide the others.
 
     A `---` at column 0 always ends a document (block scalars must be indented), so the split is exact.
     A chunk of only directives and comments (`%YAML 1.2`) stays with the document it introduces.
-    Yields (0-based line offset, chunk text).
+    Yields (0-based line offset, character offset, chunk text).
     """
     starts = [0] + [m.start() for m in _DOC_MARKER_RE.finditer(text) if m.start() > 0]
     line = 0
-    pending_line, pending = 0, ""
+    pending_line, pending_start, pending = 0, 0, ""
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         chunk = text[start:end]
         if not pending:
-            pending_line = line
+            pending_line, pending_start = line, start
         pending += chunk
         line += chunk.count("\n")
         if end < len(text) and _PREAMBLE_RE.fullmatch(pending):
             continue
-        yield pending_line, pending
+        yield pending_line, pending_start, pending
         pending = ""
 
 
@@ -220,6 +221,11 @@ class _Doc:
     column_offset: int = 0  # a document embedded in a block scalar (a ConfigMap's config.yaml)
     config_name: str | None = None  # that embedded file's name, for `--config` joins
     config_maps: dict[str, dict[str, Value]] = field(default_factory=dict)  # ConfigMaps of this file
+    original: str = ""  # the chunk before template masking (same length, same offsets)
+
+    def source(self, node: Node) -> str:
+        """A node's text as written, template expressions included (masking keeps every offset)."""
+        return self.original[node.start_mark.index:node.end_mark.index]
 
     # positions -------------------------------------------------------------------------------------
     def loc(self, node: Node, column_shift: int = 0) -> Location:
@@ -568,7 +574,7 @@ def _env_mapping(node: Node | None, doc: _Doc, scope: str, bind: bool = True) ->
     for name, _key, value_node in _items(node):
         raw = _scalar(value_node)
         if raw is None or is_templated(raw) or not isinstance(value_node, ScalarNode):
-            env[name] = Value(None, doc.loc(value_node), note=f"{scope} env {name} (not literal)", env=name)
+            env[name] = Value(None, doc.loc(value_node), note=f"{scope} env {name} is not a literal")
         else:
             env[name] = Value(str(raw), doc.loc(value_node), note=f"{scope} env {name}")
     for item in _seq(node):
@@ -582,10 +588,77 @@ def _env_mapping(node: Node | None, doc: _Doc, scope: str, bind: bool = True) ->
     return env
 
 
-def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node | None]]) -> None:
+_GH_EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.DOTALL)
+_GH_INPUT_RE = re.compile(r"(?:github\.event\.)?inputs\.([A-Za-z0-9_-]+)")
+_MAX_MATRIX_RUNS = 16
+
+
+def _workflow_inputs(root: MappingNode, doc: _Doc) -> dict[str, Value]:
+    """Defaults of `workflow_dispatch`/`workflow_call` inputs (what `${{ inputs.x }}` is when run by hand)."""
+    inputs: dict[str, Value] = {}
+    trigger = _get(root, "on")
+    for event in ("workflow_dispatch", "workflow_call"):
+        for name, _k, spec in _items(_get(_get(trigger, event), "inputs")):
+            default = _get(spec, "default")
+            if isinstance(default, ScalarNode) and _scalar(default) is not None and not is_templated(default.value):
+                inputs[name] = Value(str(_scalar(default)), doc.loc(default), note=f"default of input {name}")
+    return inputs
+
+
+def _matrix(job: Node | None) -> dict[str, list[Value]]:
+    """`strategy.matrix` axes whose values are scalars (each value is one run of the job)."""
+    axes: dict[str, list[Value]] = {}
+    for name, _k, values in _items(_get(_get(job, "strategy"), "matrix")):
+        items = [v for v in _seq(values) if isinstance(v, ScalarNode) and _scalar(v) is not None]
+        if items and len(items) == len(_seq(values)):
+            axes[name] = [Value(str(_scalar(v)), None, note=f"matrix.{name}") for v in items]
+    return axes
+
+
+def _expression_runs(run: ScalarNode, doc: _Doc, env: Mapping[str, Value], inputs: Mapping[str, Value],
+                     matrix: Mapping[str, list[Value]]) -> list[str]:
+    """The script once per matrix combination, with the `${{ }}` expressions we can know filled in.
+
+    GitHub substitutes expressions into the text before the shell runs (inside quotes too), so known
+    values replace the placeholders literally; unknown ones stay placeholders (unresolved).
+    """
+    expressions = [m.group(1) for m in _GH_EXPR_RE.finditer(doc.source(run))]
+    runs = list(re.finditer(f"{PLACEHOLDER}+", run.value))
+    if not expressions or len(expressions) != len(runs):
+        return [run.value]
+
+    def fill(expression: str, assignment: Mapping[str, str]) -> str | None:
+        input_ref = _GH_INPUT_RE.fullmatch(expression)
+        if expression.startswith("matrix."):
+            return assignment.get(expression[7:])
+        bound = env.get(expression[4:]) if expression.startswith("env.") else None
+        if bound is not None and bound.literal is not None:
+            return str(bound.literal)
+        if input_ref and input_ref.group(1) in inputs:
+            return str(inputs[input_ref.group(1)].literal)
+        return None
+
+    # One matrix axis has one value per run, wherever it is used: combine axes, not occurrences.
+    axes = list(dict.fromkeys(e[7:] for e in expressions if e.startswith("matrix.") and e[7:] in matrix))
+    combos = itertools.islice(itertools.product(*(matrix[a] for a in axes)), _MAX_MATRIX_RUNS)
+    scripts = []
+    for combo in combos:
+        assignment = {axis: str(value.literal) for axis, value in zip(axes, combo, strict=True)}
+        pieces, prev = [], 0
+        for expression, match in zip(expressions, runs, strict=True):
+            value = fill(expression, assignment)
+            pieces += [run.value[prev:match.start()], match.group(0) if value is None else value]
+            prev = match.end()
+        scripts.append("".join(pieces) + run.value[prev:])
+    return scripts
+
+
+def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node | None, Node | None]]) -> None:
     top = _env_mapping(_get(root, "env"), doc, "workflow")
-    for job_name, steps, job_env_node in steps_of:
+    inputs = _workflow_inputs(root, doc)
+    for job_name, steps, job_env_node, job in steps_of:
         job_env = {**top, **_env_mapping(job_env_node, doc, f"job {job_name}")}
+        matrix = _matrix(job)
         for step in _seq(steps):
             run = _get(step, "run")
             if not isinstance(run, ScalarNode) or not _text(run):
@@ -595,7 +668,8 @@ def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node
                 doc.handled.add(id(run))
                 continue
             env = {**job_env, **_env_mapping(_get(step, "env"), doc, f"job {job_name} step", bind=False)}
-            doc.shell(run, env)
+            for script in dict.fromkeys(_expression_runs(run, doc, env, inputs, matrix)):
+                doc.shell(run, env, rewrite=lambda _text, script=script: script)
 
 
 # --- vLLM --config files -----------------------------------------------------------------------------
@@ -929,12 +1003,12 @@ def _generic(root: Node, doc: _Doc, env: Mapping[str, Value]) -> None:
 
 
 # --- dispatch ----------------------------------------------------------------------------------------
-def _workflow_jobs(root: MappingNode) -> list[tuple[str, Node, Node | None]]:
-    jobs = [(name, _get(job, "steps"), _get(job, "env")) for name, _k, job in _items(_get(root, "jobs"))
+def _workflow_jobs(root: MappingNode) -> list[tuple[str, Node, Node | None, Node | None]]:
+    jobs = [(name, _get(job, "steps"), _get(job, "env"), job) for name, _k, job in _items(_get(root, "jobs"))
             if isinstance(_get(job, "steps"), SequenceNode)]
     runs = _get(root, "runs")
     if isinstance(_get(runs, "steps"), SequenceNode):  # a composite action
-        jobs.append(("composite", _get(runs, "steps"), None))
+        jobs.append(("composite", _get(runs, "steps"), None, None))
     return jobs
 
 
@@ -1005,10 +1079,11 @@ def extract_yaml(text: str, path: str) -> FileFacts:
     masked = mask_templates(text)
     config_maps: dict[str, dict[str, Value]] = {}
     composed: list[tuple[_Doc, Node]] = []
-    for offset, chunk in _documents(masked):
+    for offset, start, chunk in _documents(masked):
         if not chunk.strip() or not (_may_matter(chunk) or "configmap" in chunk.lower()):
             continue  # the file-level argument holds per document (a Service, a Secret …)
-        doc = _Doc(path, chunk.splitlines(), offset, facts, config_maps=config_maps)
+        doc = _Doc(path, chunk.splitlines(), offset, facts, config_maps=config_maps,
+                   original=text[start:start + len(chunk)])
         with _reported(facts, path, offset):
             for root in yaml.compose_all(chunk, Loader=_LOADER):
                 if root is not None:
