@@ -618,3 +618,26 @@ jobs:
 """
     (serve,) = extract_yaml(text, "w.yml").serves
     assert serve.model is not None and serve.model.literal is None and serve.model.env is None
+
+
+def test_kserve_custom_container_running_the_huggingface_server() -> None:
+    text = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: llama-base}
+spec:
+  predictor:
+    containers:
+      - name: kserve-container
+        image: kserve/huggingfaceserver:latest-gpu
+        command: ["python", "-m", "huggingfaceserver"]
+        args:
+          - --model_id
+          - meta-llama/Llama-3.1-8B
+          - --chat-template=/mnt/tpl/chat.jinja
+"""
+    (serve,) = extract_yaml(text, "isvc.yaml").serves
+    assert serve.launcher == "kserve" and serve.served_names == ("llama-base",)
+    assert serve.model is not None and serve.model.literal == "meta-llama/Llama-3.1-8B"
+    assert serve.location.line == 12
+    assert serve.chat_template == "/mnt/tpl/chat.jinja"

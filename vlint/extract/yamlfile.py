@@ -806,30 +806,40 @@ def _kserve_args(args: list[Token]) -> tuple[dict[str, Token], list[Token]]:
 
 
 def _kserve(root: MappingNode, doc: _Doc) -> None:
+    """An InferenceService: the `model:` (or older `huggingface:`) predictor, or a custom container that
+    runs KServe's Hugging Face server (`--model_id`)."""
     predictor = _get(_get(root, "spec"), "predictor")
     model = _get(predictor, "model") or _get(predictor, "huggingface")
-    if not isinstance(model, MappingNode):
-        return
-    fmt = _text(_get(_get(model, "modelFormat"), "name")) or ""
-    args = [tok for tok, _node in _tokens(_get(model, "args"), doc)]
-    doc.handled.add(id(_get(model, "args")))
+    if isinstance(model, MappingNode):
+        fmt = _text(_get(_get(model, "modelFormat"), "name")) or ""
+        _kserve_predictor(model, root, doc, huggingface="huggingface" in fmt.lower())
+    for container in _seq(_get(predictor, "containers")):
+        if isinstance(container, MappingNode):
+            _kserve_predictor(container, root, doc, huggingface="huggingface" in (
+                _text(_get(container, "image")) or "").lower())
+
+
+def _kserve_predictor(spec: MappingNode, root: MappingNode, doc: _Doc, huggingface: bool) -> None:
+    args = [tok for tok, _node in _tokens(_get(spec, "command"), doc) + _tokens(_get(spec, "args"), doc)]
     values, passthrough = _kserve_args(args)
     backend = values.get("backend")
-    if "huggingface" not in fmt.lower() and "model_id" not in values and not (
-            backend and backend.text == "vllm"):
+    if not (huggingface or "model_id" in values or (backend is not None and backend.text == "vllm")):
         return
     model_tok = values.get("model_id")
-    storage = _get(model, "storageUri", "uri")
+    storage = _get(spec, "storageUri", "uri")
     if model_tok is None and isinstance(storage, ScalarNode) and _text(storage):
         uri = storage.value
         text = uri[len("hf://"):] if uri.startswith("hf://") else uri
         model_tok = doc.token(storage, text=text, offset=len(uri) - len(text))
     if model_tok is None:
         return
+    doc.handled.update({id(_get(spec, "args")), id(_get(spec, "command"))})
     name_tok = values.get("model_name")
     served = name_tok.text if name_tok else _text(_get(_get(root, "metadata"), "name"))
-    env = _k8s_env(model, doc, "kserve-container")
-    tokens = [Token("--model", model_tok.location), model_tok] + passthrough
+    env = _k8s_env(spec, doc, _text(_get(spec, "name")) or "kserve-container")
+    # Engine flags start at the first option; words before it are the server command (`python -m …`).
+    first = next((i for i, tok in enumerate(passthrough) if tok.text.startswith("--")), len(passthrough))
+    tokens = [Token("--model", model_tok.location), model_tok] + passthrough[first:]
     # The Hugging Face backend applies the model's chat template too, so it is not a nominal launch.
     for serve in _serves_from_flags(doc, tokens, model_tok.location, env=env)[:1]:
         doc.add([replace(serve, location=model_tok.location, launcher="kserve",
