@@ -147,6 +147,18 @@ def test_env_prefix_assignment_does_not_expand_in_the_same_command():
     assert s.model.literal is None and s.model.env == "MODEL"
 
 
+def test_unquoted_expansion_is_field_split_but_quoted_is_not():
+    text = 'ARGS="Qwen/Qwen2.5-7B --served-model-name q --port 8000"\nvllm serve $ARGS\n'
+    [s] = sh(text).serves
+    assert s.model.literal == "Qwen/Qwen2.5-7B" and s.served_names == ("q",)
+    [s2] = sh('ARGS="--port 8000"\nvllm serve "$ARGS"\n').serves
+    assert s2.model.literal == "--port 8000"  # one word, as the shell passes it
+    [s3] = sh('CMD="vllm serve M"\n$CMD --port 1\n').serves
+    assert s3.model.literal == "M"
+    [s4] = sh('EAGER=--enforce-eager\nEMPTY=\nvllm serve $EMPTY $EAGER "$EAGER" Qwen/Qwen2.5-7B\n').serves
+    assert s4.model.literal == "Qwen/Qwen2.5-7B"
+
+
 def test_curl_body_from_variable():
     text = ("BODY='{\"model\": \"Qwen/Qwen2.5-7B\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}'\n"
             'curl localhost:8000/v1/chat/completions -d "$BODY"\n')

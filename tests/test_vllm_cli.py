@@ -524,3 +524,43 @@ def test_bash_lc_with_multi_line_string():
     tokens = argv("bash", "-lc", "cd /app\nvllm serve M \\\n  --served-model-name m")
     s = serve_of(tokens)
     assert s.location.line == 2 and s.served_names == ("m",)
+
+
+# --- the table against the real vLLM parser (needs .venv-vllm; skipped otherwise) -----------------------
+
+_DUMP = r"""
+import argparse, json
+try:
+    from vllm.entrypoints.launchers.cli_args import make_arg_parser
+except ImportError:
+    from vllm.entrypoints.openai.cli_args import make_arg_parser
+from vllm.utils.argparse_utils import FlexibleArgumentParser
+out = {}
+for a in make_arg_parser(FlexibleArgumentParser())._actions:
+    if isinstance(a, argparse.BooleanOptionalAction) or a.nargs == 0: kind = "zero"
+    elif a.nargs == "?": kind = "optional"
+    elif a.nargs in ("+", "*"): kind = "multi"
+    elif isinstance(a, argparse._AppendAction): kind = "append"
+    else: kind = "one"
+    for name in a.option_strings: out[name] = kind
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.vllm
+def test_flag_table_matches_the_installed_vllm_parser():
+    import json
+    import subprocess
+    from pathlib import Path
+
+    python = Path(__file__).resolve().parent.parent / ".venv-vllm" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("needs .venv-vllm (run .ci/setup-vllm.sh)")
+    done = subprocess.run([str(python), "-c", _DUMP], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.skip(f"vLLM parser not importable: {done.stderr[-300:]}")
+    real = json.loads(done.stdout.strip().splitlines()[-1])
+    table = flag_table()
+    wrong = {name: (kind, table.lookup(name)[1]) for name, kind in real.items()
+             if table.lookup(name)[1] != kind}
+    assert wrong == {}

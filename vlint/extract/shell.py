@@ -304,9 +304,9 @@ class _Walker:
                 tokens.append(self.assignment_token(child))
             elif child.type == "command_name":
                 inner = child.named_children[0] if child.named_children else child
-                tokens.append(self.token(inner))
+                tokens.extend(self.split_tokens(inner))
             elif field == "argument":
-                tokens.append(self.token(child))
+                tokens.extend(self.split_tokens(child))
             elif child.type == "herestring_redirect" and stdin is None:
                 stdin = self.herestring(child)
             self.walk_substitutions(child)
@@ -316,6 +316,16 @@ class _Walker:
                                            k8s_refs=False, token_maps=self.token_maps)
         self.facts.serves.extend(serves)
         self.facts.requests.extend(requests)
+
+    def split_tokens(self, node: Any) -> list[Token]:
+        """An unquoted `$ARGS` whose value has spaces is several words (field splitting)."""
+        if node.type in ("simple_expansion", "expansion"):
+            tok = self.token(node)
+            value = resolve_text(tok.text, tok.location, self.env, k8s_refs=False)
+            if isinstance(value.literal, str) and (len(value.literal.split()) > 1 or not value.literal.strip()):
+                return [Token(word, tok.location, True) for word in value.literal.split()]
+            return [tok]
+        return [self.token(node)]
 
     def assignment_token(self, node: Any) -> Token:
         value = node.child_by_field_name("value")

@@ -691,6 +691,7 @@ def _last(flags: list[_Flag], name: str) -> _Flag | None:
 def _serve(head: Token, args: Sequence[Token], ctx: _Ctx, *, mode: str, launcher: str, image: str | None,
            nominal: str | None = None) -> None:
     table = flag_table()
+    args = [_flagify(t, ctx) for t in args]
     flags, positionals = _parse_flags(args)
     opaque = [t for t in args if not t.quoted and has_opaque_args(t.text)]
 
@@ -762,6 +763,16 @@ def _serve(head: Token, args: Sequence[Token], ctx: _Ctx, *, mode: str, launcher
         image=image,
         context=ctx.context,  # type: ignore[arg-type]
     ))
+
+
+def _flagify(tok: Token, ctx: _Ctx) -> Token:
+    """`$QUANT_FLAG` holding `--enforce-eager` is a flag, not the positional model."""
+    if tok.quoted or not _REF_RE.fullmatch(tok.text):
+        return tok
+    lit = ctx.literal(tok)
+    if lit is not None and lit.startswith("-") and " " not in lit:
+        return Token(lit, tok.location, True)
+    return tok
 
 
 def _join(*parts: str) -> str:
