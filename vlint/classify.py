@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -229,6 +230,9 @@ def clear_caches() -> None:
     knowledge.load_data.cache_clear()
     _knowledge.cache_clear()
     classify_name.cache_clear()
+    local = sys.modules.get("vlint.localmodel")
+    if local is not None:
+        local.clear_caches()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -244,7 +248,9 @@ class Reference:
     org: str | None = None
     name: str = ""
     full_name: str = ""  # the name before the format suffixes were peeled
+    repo_id: str | None = None  # the Hub repo as written (mirror org and suffixes kept), for Hub lookups
     ollama_tag: str | None = None  # not None when Ollama's conventions apply
+    revision: str | None = None  # an `@revision` the reference pinned
     is_path: bool = False  # taken from a filesystem path: the name is weaker evidence
     exact_path: bool = False  # a path that maps back to a Hub id exactly (HF cache)
     peeled: tuple[str, ...] = ()
@@ -311,6 +317,7 @@ def parse_reference(raw: str) -> Reference:
         return Reference(raw, problem="not a model id (unexpected characters)")
 
     ollama = False
+    revision: str | None = None
     changed = True
     while changed and not is_path:
         changed = False
@@ -365,9 +372,9 @@ def parse_reference(raw: str) -> Reference:
             notes.append(f"took the model name from the path ('{org + '/' if org else ''}{name}')")
         else:
             if "@" in text:
-                head, _, revision = text.rpartition("@")
+                head, _, pinned = text.rpartition("@")
                 if head:
-                    text = head
+                    text, revision = head, pinned
                     notes.append(f"ignored the revision '@{revision}'")
             tag: str | None = None
             if ":" in text:
@@ -403,6 +410,9 @@ def parse_reference(raw: str) -> Reference:
             if kb.file_extension.search(name):
                 name = _strip_file_name(kb, name)
 
+    repo_id: str | None = f"{org}/{name}" if org else name
+    if is_path and not exact_path:
+        repo_id = None  # a folder's parent directory is not a Hub org
     if org and org.lower() in kb.org_prefixed_mirrors and "_" in name:
         prefix, _, rest = name.partition("_")
         if prefix.lower() in kb.known_orgs and rest:
@@ -422,6 +432,8 @@ def parse_reference(raw: str) -> Reference:
         org=org,
         name=name,
         full_name=full_name,
+        revision=revision,
+        repo_id=repo_id,
         is_path=is_path,
         exact_path=exact_path,
         peeled=tuple(peeled),
@@ -722,19 +734,15 @@ def _apply_override(by_name: Classification, override: ModelOverride, kb: _Knowl
 def _beyond_the_name(
     text: str, by_name: Classification, *, online: bool, base_dir: Path | None
 ) -> Classification:
-    """Local model folders and (when allowed) the Hub refine the name's answer. See phase 2 modules."""
-    try:
-        from vlint import localmodel
-    except ImportError:
-        localmodel = None  # type: ignore[assignment]
-    if localmodel is not None:
-        local = localmodel.classify_local(text, by_name, online=online, base_dir=base_dir)
-        if local is not None:
-            return local
+    """A local model folder's files, then (only when allowed) the Hub, refine the name's answer."""
+    from vlint import localmodel
+
+    local = localmodel.classify_local(text, by_name, online=online, base_dir=base_dir)
+    if local is not None and local.kind != "unknown":
+        return local
+    current = local or by_name
     if online and by_name.confidence != "high" and by_name.kind != "other":
-        try:
-            from vlint import hub
-        except ImportError:
-            return by_name
-        return hub.refine(text, by_name)
-    return by_name
+        from vlint import hub
+
+        return hub.refine(text, current)
+    return current

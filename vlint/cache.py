@@ -1,0 +1,115 @@
+"""A persistent cache of Hugging Face Hub answers, so CI runs and pre-commit hooks pay the network once.
+
+One small JSON file per (model id, revision) under the user cache directory. Files are written to a
+temporary name and moved into place with `os.replace`, so concurrent vlint runs never see a half-written
+entry and never lose each other's writes. Entries expire (7 days by default): model cards change.
+Only the metadata vlint needs is stored; never a token or a request header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TTL_S: float = 7 * 24 * 3600
+_SUBDIR = "hub"
+_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """`$VLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/vlint`, else `~/.cache/vlint` (read at call time)."""
+    explicit = os.environ.get("VLINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "vlint"
+
+
+@dataclass(frozen=True)
+class HubCache:
+    """Hub answers keyed by model id and revision, each in its own atomically written file."""
+
+    directory: Path
+    ttl_s: float = DEFAULT_TTL_S
+
+    @classmethod
+    def default(cls) -> HubCache:
+        ttl = os.environ.get("VLINT_CACHE_TTL")
+        try:
+            ttl_s = float(ttl) if ttl else DEFAULT_TTL_S
+        except ValueError:
+            ttl_s = DEFAULT_TTL_S
+        return cls(cache_dir() / _SUBDIR, ttl_s)
+
+    def _path(self, model_id: str, revision: str | None) -> Path:
+        key = f"{model_id.lower()}@{revision or 'main'}"
+        return self.directory / (hashlib.sha256(key.encode("utf-8")).hexdigest()[:40] + ".json")
+
+    def get(self, model_id: str, revision: str | None = None) -> dict[str, Any] | None:
+        """The stored payload, or None when absent, expired or unreadable (a cache is never an error)."""
+        path = self._path(model_id, revision)
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != _FORMAT:
+            return None
+        if entry.get("id", "").lower() != model_id.lower() or entry.get("revision") != (revision or "main"):
+            return None  # a hash collision, however unlikely, must not return another model's answer
+        stored_at = entry.get("stored_at")
+        if not isinstance(stored_at, (int, float)) or time.time() - stored_at > self.ttl_s:
+            return None
+        payload = entry.get("payload")
+        return payload if isinstance(payload, dict) else None
+
+    def put(self, model_id: str, revision: str | None, payload: dict[str, Any]) -> None:
+        """Store atomically; failures (read-only home, full disk) are ignored: the cache is an optimisation."""
+        entry = {
+            "format": _FORMAT,
+            "id": model_id,
+            "revision": revision or "main",
+            "stored_at": time.time(),
+            "payload": payload,
+        }
+        path = self._path(model_id, revision)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(entry, fh, sort_keys=True)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+
+    def clear(self) -> int:
+        removed = 0
+        try:
+            entries = list(self.directory.iterdir())
+        except OSError:
+            return 0
+        for path in entries:
+            if path.suffix != ".json" or not path.is_file():
+                continue
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            if not path.name.startswith(".tmp-"):  # a writer's leftover is not an entry
+                removed += 1
+        return removed
+
+
+def clear_cache() -> int:
+    """Delete every cached Hub answer; returns how many entries were removed (`vlint cache clear`)."""
+    return HubCache.default().clear()
