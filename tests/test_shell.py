@@ -271,3 +271,18 @@ _PIECES = st.sampled_from(["vllm", "serve", "curl", "-d", "'{\"model\": 1}'", "\
 @given(st.lists(_PIECES, max_size=40).map(" ".join))
 def test_random_shell_like_text_never_raises(text):
     extract_shell_file(text, "x.sh")
+
+
+def test_body_strings_expand_known_variables_only():
+    text = ('Q="What is 2+2?"\n'
+            'curl h/v1/chat/completions -d "{\\"model\\": \\"m\\", \\"messages\\": [{\\"role\\": \\"user\\", '
+            '\\"content\\": \\"$Q\\"}, {\\"role\\": \\"user\\", \\"content\\": \\"$UNKNOWN\\"}]}"\n')
+    [r] = sh(text).requests
+    assert r.messages == (("user", "What is 2+2?"), ("user", "$UNKNOWN"))
+
+
+def test_substitutions_inside_uninteresting_commands_are_read():
+    text = "echo \"$(curl -s h/v1/completions -d '{\"model\": \"gpt2\", \"prompt\": \"p\"}')\" > out.txt\n"
+    [r] = sh(text).requests
+    assert r.model.literal == "gpt2" and r.location == Location("run.sh", 1, 9)
+    assert sh("make vllm && echo curl\n").requests == []

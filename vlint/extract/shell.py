@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from vlint.extract.positions import PositionMap, Token
-from vlint.extract.vllm_cli import facts_from_argv, mentions_launch, resolve_text
+from vlint.extract.vllm_cli import facts_from_argv, may_launch, mentions_launch, resolve_text
 from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Value
 
 
@@ -243,6 +243,8 @@ class _Walker:
     def output_of(self, node: Any, stdin: Token | None) -> Token | None:
         """What `echo`/`printf`/`cat` write to the pipe, when it is literal enough to be a request body."""
         name = _command_name(node, self)
+        if name not in ("cat", "echo", "printf"):
+            return None
         args = [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "argument"]
         if name == "cat" and not args:
             return stdin
@@ -297,6 +299,11 @@ class _Walker:
     # -- commands ------------------------------------------------------------------------------------
 
     def command(self, node: Any, stdin: Token | None) -> None:
+        name = node.child_by_field_name("name")
+        if name is not None and not may_launch(self.raw(name).strip("'\"")):
+            for child in node.children:  # `make`, `echo`, ...: only their $(...) can hold a launch
+                self.walk_substitutions(child)
+            return
         tokens: list[Token] = []
         for idx, child in enumerate(node.children):
             field = node.field_name_for_child(idx)

@@ -345,6 +345,17 @@ _RUN_WRAPPERS: dict[str, frozenset[str]] = {
 _CONTAINER_EXEC = frozenset({"apptainer", "singularity"})
 
 
+def may_launch(command_name: str) -> bool:
+    """Could a command with this name (as written) start vLLM or send a request? No false negatives."""
+    head = command_name.rsplit("/", 1)[-1]
+    return (not head or "$" in head or "`" in head or head in _HEADS or head in _WRAPPERS
+            or head in _RUN_WRAPPERS or head in _CONTAINER_EXEC or bool(_PYTHON_RE.match(head)))
+
+
+_HEADS = frozenset({"vllm", "curl", "docker", "podman", "nerdctl", "eval", "ssh", "tmux", "ray", "kubectl",
+                    *_SHELLS})
+
+
 def _base(tok: Token) -> str:
     return tok.text.rsplit("/", 1)[-1]
 
@@ -1060,11 +1071,17 @@ def _request_from_body(body: Any, body_tok: Token | None, body_file: str | None,
                 model = replace(model, literal=str(model.literal))
         if "temperature" in body:
             temperature = _json_value(body["temperature"], body_tok, ctx, "", key="temperature")
+        def expand(text: str) -> str:
+            v = resolve_text(text, None, ctx.env, quoted=body_tok.quoted, k8s_refs=ctx.k8s_refs)
+            return text if v.literal is None else str(v.literal)
+
         messages = _messages(body.get("messages") if "messages" in body else body.get("input"))
+        if messages is not None:
+            messages = tuple((role, expand(content)) for role, content in messages)
         raw_prompt = body.get("prompt")
         if isinstance(raw_prompt, list) and raw_prompt and isinstance(raw_prompt[0], str):
             raw_prompt = raw_prompt[0]
-        prompt = raw_prompt if isinstance(raw_prompt, str) else None
+        prompt = expand(raw_prompt) if isinstance(raw_prompt, str) else None
         ct = body.get("chat_template")
         chat_template = ct if isinstance(ct, str) else None
     return Request(location=head.location, api=api, client=client, model=model, temperature=temperature,
