@@ -286,3 +286,17 @@ def test_substitutions_inside_uninteresting_commands_are_read():
     [r] = sh(text).requests
     assert r.model.literal == "gpt2" and r.location == Location("run.sh", 1, 9)
     assert sh("make vllm && echo curl\n").requests == []
+
+
+def test_api_server_background_loop_and_json_flag():
+    facts = fixture("api_server_loop.sh")
+    api, docker = facts.serves
+    assert api.launcher == "python -m vllm.entrypoints.openai.api_server" and api.location.line == 5
+    assert api.model.literal == "/models/models--meta-llama--Meta-Llama-3-8B"
+    assert api.model.location.line == 6
+    assert api.served_names == ("Meta-Llama-3-8B",)
+    assert docker.image == "vllm/vllm-openai:v0.6.3" and docker.model.literal == api.model.literal
+    loop, json_flag = facts.requests
+    assert loop.api == "completion" and loop.location.line == 13 and loop.temperature.literal == 0
+    assert loop.model.literal == "Meta-Llama-3-8B"
+    assert json_flag.api == "chat" and json_flag.messages == (("user", "$PROMPT"),)
