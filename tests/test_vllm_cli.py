@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vlint.extract.positions import Token
 from vlint.extract.vllm_cli import (
@@ -564,3 +566,19 @@ def test_flag_table_matches_the_installed_vllm_parser():
     wrong = {name: (kind, table.lookup(name)[1]) for name, kind in real.items()
              if table.lookup(name)[1] != kind}
     assert wrong == {}
+
+
+# --- robustness ----------------------------------------------------------------------------------------------
+
+_WORDS = st.sampled_from(["vllm", "serve", "chat", "run-batch", "python3", "-m", "vllm.entrypoints.openai.api_server",
+                          "docker", "run", "--entrypoint", "vllm/vllm-openai", "curl", "-d", "-X", "@-", "--",
+                          "--model", "--model=", "-O", "-O3", "-tp", "--served-model-name", "$M", "${M:-x}",
+                          "$(M)", "$@", "", "-", "--=", "=", "{", '{"model": 1}', "bash", "-c", "sh", "-lc",
+                          "http://h/v1/chat/completions", "--override-generation-config", "--config", "env",
+                          "nohup", "ray", "job", "submit", "uv", "tmux", "new", "ssh", "eval", "A=1", "-itd"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=12)), max_size=25), st.booleans())
+def test_random_argv_never_raises(words, quoted):
+    facts_from_argv(argv(*words, quoted=quoted), env={"M": Value("m", Location("a", 1, 1))})
