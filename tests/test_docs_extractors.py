@@ -123,6 +123,44 @@ def test_an_unclosed_fence_runs_to_the_end_and_python_that_does_not_parse_is_no_
     assert result.errors == []  # pseudo-code in docs is normal, not a defect of the page
 
 
+def test_a_placeholder_line_does_not_hide_the_call_below_it() -> None:
+    text = (
+        "```python\n"
+        "from openai import OpenAI\n"
+        "client = OpenAI(\n"
+        "    api_key=<YOUR_API_KEY>,\n"
+        '    base_url="http://localhost:8000/v1",\n'
+        ")\n"
+        "$ pip install openai\n"
+        'reply = await client.chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n'
+        "```\n"
+    )
+    facts = extract_markdown(text, "README.md")
+    assert [(r.location.line, r.api) for r in facts.requests] == [(8, "chat")]
+    assert facts.errors == []
+
+
+def test_myst_code_fences_and_http_request_blocks() -> None:
+    text = (
+        "```{code-block} python\n"
+        'client.chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n'
+        "```\n"
+        "\n"
+        "```http\n"
+        "POST http://localhost:8000/v1/chat/completions\n"
+        "Content-Type: application/json\n"
+        "\n"
+        '{"model": "Qwen/Qwen2.5-7B", "messages": [{"role": "user", "content": "hi"}]}\n'
+        "```\n"
+        "\n"
+        "```{code-block} javascript\n"
+        'client.chat.completions.create({model: "Qwen/Qwen2.5-7B", messages: []})\n'
+        "```\n"
+    )
+    facts = extract_markdown(text, "docs/page.md")
+    assert sorted((r.location.line, r.api) for r in facts.requests) == [(2, "chat"), (9, "chat")]
+
+
 def test_yaml_fence_is_read_with_lines_in_the_readme(project) -> None:
     root = project(
         {
@@ -312,6 +350,33 @@ def test_only_command_lines_of_a_note_reach_the_shell_extractor() -> None:
     facts = extract_text((FIXTURES / "notes/commands.txt").read_text(), "commands.txt")
     assert [s.location.line for s in facts.serves] == [line_of("notes/commands.txt", "$ vllm serve")]
     assert facts.env == []
+
+
+def test_note_command_forms_list_markers_backticks_wrappers_and_logs() -> None:
+    text = (
+        "1. `vllm serve Qwen/Qwen2.5-7B --served-model-name q`\n"
+        '2. CUDA_VISIBLE_DEVICES=0 curl http://h/v1/chat/completions -d \'{"model": "q", "messages": []}\'\n'
+        "- python -m vllm.entrypoints.openai.api_server --model Qwen/Qwen2.5-14B\n"
+        "vllm==0.6.3\n"
+        "INFO 06-01 api_server.py:123 vllm serve started with model Qwen/Qwen2.5-3B\n"
+        "docker run --gpus all vllm/vllm-openai:latest --model Qwen/Qwen2.5-1.5B\n"
+    )
+    facts = extract_text(text, "notes.txt")
+    served = [(s.location.line, s.model.literal if s.model else None) for s in facts.serves]
+    assert served == [(1, "Qwen/Qwen2.5-7B"), (3, "Qwen/Qwen2.5-14B"), (6, "Qwen/Qwen2.5-1.5B")]
+    assert [(r.location.line, r.api) for r in facts.requests] == [(2, "chat")]
+
+
+def test_a_console_block_of_bare_commands_is_read_as_a_script() -> None:
+    text = (
+        "```console\n"
+        "vllm serve Qwen/Qwen2.5-7B --served-model-name q\n"
+        'curl localhost:8000/v1/chat/completions -d \'{"model": "q", "messages": []}\'\n'
+        "```\n"
+    )
+    facts = extract_markdown(text, "README.md")
+    assert [(r.location.line, r.api) for r in facts.requests] == [(3, "chat")]
+    assert [s.location.line for s in facts.serves] == [2]
 
 
 # --- Suppressions, severity, linking -------------------------------------------------------------------

@@ -8,8 +8,10 @@ and every fact gets the host's `context` ("docs" demotes the severity; see `vlin
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -338,3 +340,39 @@ def ipython_cell(lines: Sequence[Line], label: str) -> tuple[list[Line], list[Sn
                 )
         python.append((f"{indent}{target} = None" if target else f"{indent}pass", line, col))
     return python, shell
+
+
+MAX_PYTHON_REPAIRS = 8
+_AST_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+
+def repair_python(lines: Sequence[Line]) -> list[Line]:
+    """Docs Python with the few lines that stop it parsing blanked (`api_key=<YOUR_KEY>`, `$ pip install`).
+
+    Documentation snippets are often not quite Python; one placeholder must not hide the client call
+    below it. CPython's own parser names the offending line (libcst's positions are less exact), that
+    line is blanked, and the parse is tried again, a few times at most. Text that still fails is left as
+    is, and the caller drops the snippet's error.
+    """
+    work = list(lines)
+    for _ in range(MAX_PYTHON_REPAIRS):
+        try:
+            with warnings.catch_warnings():  # `"\d"` in a README is not worth a SyntaxWarning on stderr
+                warnings.simplefilter("ignore")
+                compile(
+                    "\n".join(text for text, _, _ in work) + "\n",
+                    "<docs>",
+                    "exec",
+                    _AST_FLAGS,
+                    dont_inherit=True,
+                )
+            return work
+        except SyntaxError as exc:
+            index = (exc.lineno or 0) - 1
+            if not 0 <= index < len(work) or not work[index][0].strip():
+                return work
+            _, line, col = work[index]
+            work[index] = ("", line, col)
+        except (ValueError, RecursionError, MemoryError, OverflowError):
+            return work
+    return work

@@ -26,6 +26,7 @@ from vlint.extract.embed import (
     host_lines,
     ipython_cell,
     might_hold_facts,
+    repair_python,
     snippet_from_lines,
     strip_python_prompts,
 )
@@ -73,6 +74,7 @@ LANGUAGES: dict[str, str] = {
     **dict.fromkeys(("json",), "json"),
     **dict.fromkeys(("jsonl", "ndjson", "jsonlines", "json-lines"), "jsonl"),
     **dict.fromkeys(("dockerfile", "docker", "containerfile"), "dockerfile"),
+    **dict.fromkeys(("http", "rest", "restclient"), "http"),
     **dict.fromkeys(("", "text", "txt", "plaintext", "plain", "none", "nohighlight", "default"), "sniff"),
 }
 
@@ -93,9 +95,19 @@ class Block:
 _INFO_WORD = re.compile(r"[^\s{},:;=`]+")
 
 
+# MyST directives written as fences: ```{code-block} python, ```{code-cell} ipython3 (MyST-NB cells).
+_MYST = re.compile(r"^\{(?P<name>code-block|code|sourcecode|code-cell)\}\s*(?P<rest>.*)$", re.IGNORECASE)
+
+
 def normalise_language(info: str) -> str:
-    """`python`, `py title="x.py"`, `{.python .numberLines}`, `python{1,3}`, `python:main.py` -> the language."""
+    """`python`, `py title="x.py"`, `{.python .numberLines}`, `python{1,3}`, `python:main.py`,
+    `{code-block} python` -> the language."""
     info = info.strip()
+    myst = _MYST.match(info)
+    if myst is not None:
+        return normalise_language(myst.group("rest")) or (
+            "python" if myst.group("name") == "code-cell" else ""
+        )
     if info.startswith("{"):
         info = info[1:].lstrip().lstrip(".")
     match = _INFO_WORD.match(info)
@@ -251,13 +263,31 @@ def _first_text(lines: Sequence[Line]) -> str:
 
 def _python_snippets(lines: Sequence[Line], label: str) -> list[Snippet]:
     python, others = ipython_cell(strip_python_prompts(lines), label)
-    return ([snippet_from_lines("python", python, label)] if python else []) + others
+    return ([snippet_from_lines("python", repair_python(python), label)] if python else []) + others
 
 
 def _shell_snippets(lines: Sequence[Line], label: str, *, console: bool) -> list[Snippet]:
-    if console or strip_prompt(_first_text(lines), root_prompt=False) is not None:
-        return command_snippets(lines, console=True, root_prompt=console, label=label)
+    """A transcript when it looks like one: a `bash` block whose first command has a `$ ` prompt, or a
+    `console` block with any `$ `/`% ` prompt. A `console` block of bare commands (a common mislabel)
+    is read as a script, or all its commands would be taken for output."""
+    if console:
+        console = any(strip_prompt(text, root_prompt=False) is not None for text, _, _ in lines)
+        if console:
+            return command_snippets(lines, console=True, root_prompt=True, label=label)
+    if strip_prompt(_first_text(lines), root_prompt=False) is not None:
+        return command_snippets(lines, console=True, root_prompt=False, label=label)
     return [snippet_from_lines("shell", lines, label)]
+
+
+def _http_snippets(lines: Sequence[Line], label: str) -> list[Snippet]:
+    """An HTTP request written out (`POST http://host/v1/chat/completions`, headers, blank line, body):
+    its JSON body is a request body like a `.json` file's."""
+    request_line = next((i for i, (text, _, _) in enumerate(lines) if text.strip()), None)
+    if request_line is None or "/v1/" not in lines[request_line][0]:
+        return []
+    blank = next((i for i in range(request_line + 1, len(lines)) if not lines[i][0].strip()), None)
+    body = list(lines[blank + 1 :]) if blank is not None else []
+    return [snippet_from_lines("json", body, label)] if body else []
 
 
 def _sniff(block: Block, path: str, label: str) -> FileFacts:
@@ -295,6 +325,8 @@ def block_facts(block: Block, path: str) -> FileFacts:
             snippets = _python_snippets(block.lines, label)
         elif reader in ("shell", "console"):
             snippets = _shell_snippets(block.lines, label, console=reader == "console")
+        elif reader == "http":
+            snippets = _http_snippets(block.lines, label)
         else:
             snippets = [snippet_from_lines(reader, block.lines, label)]
         facts = FileFacts(path, "markdown")

@@ -36,7 +36,7 @@ from vlint.extract.embed import (
 from vlint.facts import FileFacts, ParseError
 
 _WS = re.compile(r"[ \t\n\r]*")
-_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
 _SOURCE_KEYS = frozenset({"source", "input"})  # nbformat 4 and 3
 
 
@@ -202,7 +202,7 @@ def extract_notebook(text: str, path: str) -> FileFacts:
     except RecursionError:
         facts.errors.append(ParseError(path, "notebook JSON nested too deeply to read"))
         return facts
-    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+    except (ValueError, IndexError) as exc:  # json.JSONDecodeError is a ValueError
         facts.errors.append(
             ParseError(
                 path, f"notebook is not valid JSON: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", None)
