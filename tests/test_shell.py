@@ -300,3 +300,23 @@ def test_api_server_background_loop_and_json_flag():
     assert loop.api == "completion" and loop.location.line == 13 and loop.temperature.literal == 0
     assert loop.model.literal == "Meta-Llama-3-8B"
     assert json_flag.api == "chat" and json_flag.messages == (("user", "$PROMPT"),)
+
+
+def test_cat_heredoc_inside_command_substitution_is_the_body():
+    text = 'M=gpt2\ncurl h/v1/completions -d "$(cat <<EOF\n{"model": "$M", "prompt": "p"}\nEOF\n)"\n'
+    [r] = sh(text).requests
+    assert r.model.literal == "gpt2" and r.model.location.line == 3
+
+
+def test_crlf_line_endings():
+    [s] = sh("M=Qwen/Qwen2.5-7B\r\nvllm serve $M \\\r\n  --served-model-name q\r\n").serves
+    assert s.model.literal == "Qwen/Qwen2.5-7B" and s.served_names == ("q",)
+
+
+def test_each_thread_gets_its_own_parser():
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = (FIX / "serve_base.sh").read_text()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: extract_shell(text, "a.sh").serves[0].model.literal, range(16)))
+    assert results == ["Qwen/Qwen2.5-7B"] * 16

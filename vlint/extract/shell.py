@@ -15,6 +15,7 @@ variables stay unresolved.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,11 +27,24 @@ from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Value
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Any:
+def _language() -> Any:
     import tree_sitter_bash
-    from tree_sitter import Language, Parser
+    from tree_sitter import Language
 
-    return Parser(Language(tree_sitter_bash.language()))
+    return Language(tree_sitter_bash.language())
+
+
+_local = threading.local()
+
+
+def _parser() -> Any:
+    """One parser per thread (a tree-sitter Parser is not safe to share), built once."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        from tree_sitter import Parser
+
+        parser = _local.parser = Parser(_language())
+    return parser
 
 
 def extract_shell_file(text: str, path: str) -> FileFacts:
@@ -48,13 +62,18 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
     hold a launch or a request, so only its top-level assignments are read (for other files' use).
     """
     facts = FileFacts(path, "shell")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # CRLF scripts: same lines, no `\r` in words or continuations
+    commands = mentions_launch(text)
+    if not commands and "=" not in text:
+        return facts  # no launch, no request and no assignment: nothing to parse for
     src = text.encode("utf-8", "surrogatepass")
     try:
         tree = _parser().parse(src)
     except Exception as exc:  # pragma: no cover - the parser is total over bytes
         facts.errors.append(ParseError(path, f"shell parser failed: {exc}"))
         return facts
-    walker = _Walker(src, path, positions, env, context, facts, commands=mentions_launch(text))
+    walker = _Walker(src, path, positions, env, context, facts, commands=commands)
     try:
         walker.walk(tree.root_node, top=True)
     except RecursionError:
@@ -289,6 +308,22 @@ class _Walker:
             text = "\n".join(line.lstrip("\t") for line in text.split("\n"))
         return Token(text, self.loc_of(first_row, 0), quoted=quoted or "$" not in text)
 
+    def cat_heredoc(self, node: Any) -> Token | None:
+        """`"$(cat <<EOF ... EOF)"`: a request body written inline; the heredoc is the word's value."""
+        inner = node
+        if inner.type == "string" and len(inner.named_children) == 1:
+            inner = inner.named_children[0]
+        if inner.type != "command_substitution" or len(inner.named_children) != 1:
+            return None
+        stmt = inner.named_children[0]
+        if stmt.type != "redirected_statement":
+            return None
+        body = stmt.child_by_field_name("body")
+        if body is None or body.type != "command" or _command_name(body, self) != "cat":
+            return None
+        redirect = next((c for c in stmt.children if c.type == "heredoc_redirect"), None)
+        return self.heredoc(redirect) if redirect is not None else None
+
     def herestring(self, node: Any) -> Token | None:
         words = [c for c in node.named_children]
         if not words:
@@ -344,6 +379,9 @@ class _Walker:
         return Token(prefix + word.text, self.node_loc(node), word.literal)
 
     def token(self, node: Any) -> Token:
+        inline = self.cat_heredoc(node)
+        if inline is not None:
+            return inline
         word = self.word(node)
         tok = Token(word.text, self.loc_of(*word.start), word.literal)
         if word.is_string:
