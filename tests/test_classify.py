@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vlint import classify as classify_module
 from vlint import knowledge
@@ -338,6 +340,29 @@ TABLE: list[tuple[str, str]] = [
     ("mradermacher/Llama-3.1-8B-Instruct-abliterated-GGUF", "instruct"),
     ("meta-llama/CodeLlama-70b-hf", "base"),
     ("BAAI/bge-large-en-v1.5", "other"),
+    ("XiaomiMiMo/MiMo-7B-RL", "chat"),
+    ("XiaomiMiMo/MiMo-7B-Base", "base"),
+    ("rednote-hilab/dots.llm1.inst", "instruct"),
+    ("rednote-hilab/dots.llm1.base", "base"),
+    ("ServiceNow-AI/Apriel-Nemotron-15b-Thinker", "reasoning"),
+    ("nvidia/AceReason-Nemotron-7B", "reasoning"),
+    ("xai-org/grok-1", "base"),
+    ("Qwen/CodeQwen1.5-7B", "base"),
+    ("Qwen/CodeQwen1.5-7B-Chat", "instruct"),
+    ("apple/OpenELM-3B", "base"),
+    ("apple/OpenELM-3B-Instruct", "instruct"),
+    ("Zyphra/Zamba2-7B", "base"),
+    ("swiss-ai/Apertus-8B-2509", "base"),
+    ("swiss-ai/Apertus-8B-Instruct-2509", "instruct"),
+    ("NousResearch/Yarn-Mistral-7b-128k", "base"),
+    ("NousResearch/DeepHermes-3-Llama-3-8B-Preview", "chat"),
+    ("Salesforce/codegen-350M-mono", "base"),
+    ("Salesforce/xgen-7b-8k-inst", "instruct"),
+    ("01-ai/Yi-VL-6B", "instruct"),
+    ("tiiuae/Falcon3-7B-Instruct-1.58bit", "instruct"),
+    ("acme/Sabia-7B-Instruct-pt", "instruct"),
+    ("acme/Sabia-7B-pt", "base"),
+    ("Sao10K/L3-8B-Stheno-v3.2", "unknown"),
     # OpenAI API aliases
     ("davinci-002", "base"),
     ("babbage-002", "base"),
@@ -519,6 +544,29 @@ def test_odd_inputs_never_raise() -> None:
         result = classify(odd)  # type: ignore[arg-type]
         assert isinstance(result, Classification)
         assert result.kind in ("base", "instruct", "reasoning", "other", "unknown")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_any_text_is_classified_without_raising(text: str) -> None:
+    result = classify(text)
+    assert result.kind in ("base", "instruct", "reasoning", "other", "unknown")
+    assert result.confidence in ("low", "medium", "high")
+    assert result.sibling is None or result.kind == "base"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(
+        r"\A(hf\.co/|ollama/|hosted_vllm/|/models/|\./)?([A-Za-z0-9_.-]{1,12}/)?"
+        r"[A-Za-z0-9_.-]{1,30}(:[a-z0-9_.-]{1,10}|@[a-z0-9]{1,8})?\Z"
+    )
+)
+def test_id_shaped_text_is_classified_without_raising(text: str) -> None:
+    result = classify(text)
+    assert result.kind in ("base", "instruct", "reasoning", "other", "unknown")
+    if result.kind == "base" and result.sibling:
+        assert classify(result.sibling).chat_capable
 
 
 # ------------------------------------------------------------------ confidence

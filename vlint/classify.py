@@ -121,6 +121,7 @@ class _Knowledge:
     generic_reasoning: re.Pattern[str]
     generic_instruct: re.Pattern[str]
     generic_base: re.Pattern[str]
+    generic_weak_base: re.Pattern[str]
     generic_chat_base: re.Pattern[str]
 
 
@@ -216,6 +217,7 @@ def _build_knowledge(data: dict[str, Any]) -> _Knowledge:
         generic_reasoning=_compile(generic.get("reasoning", r"(?!x)x"), "generic.reasoning"),
         generic_instruct=_compile(generic.get("instruct", r"(?!x)x"), "generic.instruct"),
         generic_base=_compile(generic.get("base", r"(?!x)x"), "generic.base"),
+        generic_weak_base=_compile(generic.get("weak_base", r"(?!x)x"), "generic.weak_base"),
         generic_chat_base=_compile(generic.get("chat_base", r"(?!x)x"), "generic.chat_base"),
     )
 
@@ -553,7 +555,12 @@ def _by_generic_tokens(kb: _Knowledge, name: str) -> _Verdict | None:
         if not any(start <= m.start() < end for start, end in chat_base)
     ]
     if not instruct and not base:
-        return None
+        weak = kb.generic_weak_base.search(tokens)
+        if weak is None:
+            return None
+        return _Verdict(
+            "base", "low", f"name token '{weak.group(0)}' suggests a base model ({SOURCE}, generic tokens)"
+        )
     last_instruct = max((m.start() for m in instruct), default=-1)
     last_base = max((m.start() for m in base), default=-1)
     if last_instruct > last_base:
