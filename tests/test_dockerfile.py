@@ -176,3 +176,10 @@ _LINES = st.sampled_from(["FROM vllm/vllm-openai", "FROM x AS y", "FROM y", "ARG
 @given(st.lists(_LINES, max_size=15).map("\n".join))
 def test_random_dockerfile_like_text_never_raises(text):
     extract_dockerfile(text, "Dockerfile")
+
+
+def test_entrypoint_without_cmd_leaves_the_model_to_run_time():
+    assert df('FROM python:3.11\nRUN pip install vllm\nENTRYPOINT ["vllm", "serve"]\n').serves == []
+    # but a CMD without a model really serves vLLM's default model
+    s = one_serve('FROM python:3.11\nENTRYPOINT ["vllm", "serve"]\nCMD ["--port", "8000"]\n')
+    assert s.model.literal == "Qwen/Qwen3-0.6B"

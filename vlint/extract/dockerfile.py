@@ -325,6 +325,10 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
                 Token(cmd.instruction.text, _first(cmd, path), True),
             ]
         serves, requests = facts_from_argv(argv, env=env, image=None)
+        if cmd is None:
+            # `ENTRYPOINT ["vllm", "serve"]` alone: a base image whose model comes at run time
+            # (k8s args, compose command), not a launch of vLLM's default model.
+            serves = [s for s in serves if not _runtime_model(s)]
         _add(facts, serves, requests, image)
         return
     if cmd is None:
@@ -359,6 +363,10 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
 def _shell_form(command: _Command, env: dict[str, Value], path: str, facts: FileFacts, image: str) -> None:
     found = extract_shell(command.instruction.text, path, positions=_positions(command.instruction), env=env)
     _add(facts, found.serves, found.requests, image)
+
+
+def _runtime_model(serve: Serve) -> bool:
+    return serve.model is not None and serve.model.note.startswith("no model given") and not serve.config_file
 
 
 def _nominal(image: str) -> str | None:
