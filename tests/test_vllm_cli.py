@@ -582,3 +582,9 @@ _WORDS = st.sampled_from(["vllm", "serve", "chat", "run-batch", "python3", "-m",
 @given(st.lists(st.one_of(_WORDS, st.text(max_size=12)), max_size=25), st.booleans())
 def test_random_argv_never_raises(words, quoted):
     facts_from_argv(argv(*words, quoted=quoted), env={"M": Value("m", Location("a", 1, 1))})
+
+
+def test_help_is_not_a_launch():
+    assert no_facts("vllm serve --help")
+    assert no_facts("vllm serve -h")
+    assert no_facts("vllm serve --help=ModelConfig")

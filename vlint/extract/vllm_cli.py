@@ -704,6 +704,8 @@ def _serve(head: Token, args: Sequence[Token], ctx: _Ctx, *, mode: str, launcher
     table = flag_table()
     args = [_flagify(t, ctx) for t in args]
     flags, positionals = _parse_flags(args)
+    if any(f.name == "--help" or f.name.startswith("--help=") for f in flags):
+        return  # `vllm serve --help` prints and exits
     opaque = [t for t in args if not t.quoted and has_opaque_args(t.text)]
 
     model_flag = _last(flags, "--model")
