@@ -33,6 +33,7 @@ class FakeHub:
     url: str
     requests: list[dict[str, object]] = field(default_factory=list)
     gated: set[str] = field(default_factory=set)
+    broken: bool = False  # answer every request with a 500
 
     def paths(self) -> list[str]:
         return [str(r["path"]) for r in self.requests]
@@ -50,6 +51,8 @@ def _handler(state: FakeHub) -> type[BaseHTTPRequestHandler]:
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                 }
             )
+            if state.broken:
+                return self._send(500, {"error": "Internal Error"})
             segments = path.strip("/").split("/")
             if len(segments) < 4 or segments[:2] != ["api", "models"]:
                 return self._send(404, {"error": "not found"}, "RepoNotFound")
@@ -94,6 +97,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hf-cache"))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("VLINT_HUB_TIMEOUT", "5")
+    hub.forget_failures()
+    monkeypatch.setattr(hub, "_UNREACHABLE", {})
     # huggingface_hub 2.x fetches an "agent harness" telemetry registry from the endpoint it read at import
     # time (possibly the real Hub) before its first request; give it an empty registry so no test can
     # reach the network. The code path under test (model_info) is untouched.
@@ -259,6 +264,18 @@ def test_closed_port_finishes_quickly_with_the_offline_answer(
     assert any("the Hub did not answer" in e for e in result.evidence)
     # a re-upload of a known family still gets its name answer
     assert classify("acme/Qwen2.5-7B-Instruct-GGUF", online=True).kind == "instruct"
+
+
+def test_an_unreachable_hub_is_asked_once_per_run(fake_hub: FakeHub) -> None:
+    fake_hub.broken = True
+    first = classify("someorg/KindheartedAphrodite", online=True)
+    second = classify("anon/Mystery-13B", online=True)
+    assert first.kind == second.kind == "unknown"
+    assert len(fake_hub.requests) == 1
+    assert any("not asked again" in e for e in second.evidence)
+    hub.forget_failures()
+    fake_hub.broken = False
+    assert classify("someorg/KindheartedAphrodite", online=True).kind == "base"
 
 
 def test_hf_hub_offline_means_no_request(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ The token is handed to huggingface_hub only; it is never stored, logged or put i
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -66,6 +67,21 @@ class HubRecord:
         return cls(**known)
 
 
+# Endpoints that failed to answer in this process, with when: one unreachable Hub must not cost a timeout
+# per model in a scan. The only run-time state in vlint's classifier; `forget_failures` resets it.
+_UNREACHABLE: dict[str, float] = {}
+UNREACHABLE_RETRY_S = 300.0
+
+
+def forget_failures() -> None:
+    """Let the next lookup try an endpoint that failed earlier in this process."""
+    _UNREACHABLE.clear()
+
+
+def _endpoint() -> str:
+    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+
+
 class HubUnavailable(Exception):
     """The Hub could not answer for this model; the message is safe to show (no token, no headers)."""
 
@@ -94,6 +110,9 @@ def fetch_record(model_id: str, revision: str | None = None, *, cache: HubCache 
     reason = offline_reason()
     if reason:
         raise HubUnavailable(f"{reason}: the Hub was not consulted")
+    failed_at = _UNREACHABLE.get(_endpoint())
+    if failed_at is not None and time.monotonic() - failed_at < UNREACHABLE_RETRY_S:
+        raise HubUnavailable("the Hub did not answer earlier in this run; not asked again")
     record = _query(model_id, revision)
     if record.status in ("ok", "missing"):
         cache.put(model_id, revision, record.to_json())
@@ -117,6 +136,7 @@ def _query(model_id: str, revision: str | None) -> HubRecord:
     except (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError):
         return HubRecord(id=model_id, status="missing")
     except Exception as exc:  # offline mode, DNS, refused connections, timeouts, 5xx: all mean "no answer"
+        _UNREACHABLE[_endpoint()] = time.monotonic()
         raise HubUnavailable(f"the Hub did not answer ({exc.__class__.__name__})") from None
     return record_from_model_info(info, model_id)
 
