@@ -169,7 +169,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 def host_lines(text: str, first_line: int = 1) -> list[Line]:
     """The lines of a host text, numbered as editors and SARIF viewers count them (CR, LF or CRLF only;
     `str.splitlines` would also split on form feeds and U+2028 and shift every later line)."""
-    parts = _LINE_BREAK.split(text)
+    parts = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
     if len(parts) > 1 and parts[-1] == "":
         parts.pop()
     return [(line, number, 0) for number, line in enumerate(parts, start=first_line)]

@@ -15,7 +15,9 @@ and sniffs untagged blocks, so it lives here and `vlint.extract.markdown` import
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 
 from vlint.extract.embed import (
     Line,
@@ -30,6 +32,16 @@ from vlint.facts import FileFacts
 
 # Words a candidate line must contain (case-insensitive).
 _TRIGGER = re.compile(r"vllm|curl|(?:docker|podman|nerdctl)\s+(?:container\s+)?run|api_server", re.IGNORECASE)
+# Plain substrings that every `_TRIGGER` match contains: a case-insensitive regex search costs tens of
+# microseconds a line, a substring test on a lower-cased line almost nothing, and most lines have none.
+_TRIGGER_WORDS = ("vllm", "curl", "docker", "podman", "nerdctl", "api_server")
+
+
+def has_trigger(text: str) -> bool:
+    """Does `text` name vllm, curl, docker/podman run or api_server? (substrings first, then the regex)"""
+    low = text.lower()
+    return any(word in low for word in _TRIGGER_WORDS) and _TRIGGER.search(text) is not None
+
 
 # A shell prompt before a command: `$ `, `% `, `(venv) $ `, `user@host:~/dir$ `. `#` is a root prompt in a
 # console transcript, but in a note it is a comment (a commented-out command must not count), so it is
@@ -135,6 +147,23 @@ class _Continuation:
         return bool(self.quote or self.heredocs or self.backslash)
 
 
+def _trigger_lines(lines: Sequence[Line]) -> list[int]:
+    """Indexes of the lines naming a trigger word, found in one pass over the lower-cased text (a long
+    note is mostly prose; looking at each of its lines in Python would cost more than the rest)."""
+    texts = [text for text, _, _ in lines]
+    low = "\n".join(texts).lower()
+    offsets = list(accumulate((len(t) + 1 for t in texts), initial=0))
+    hits: set[int] = set()
+    for word in _TRIGGER_WORDS:  # str.find is a fast scan; a regex alternation tries every position
+        at = low.find(word)
+        while at != -1:
+            line = bisect_right(offsets, at) - 1
+            hits.add(line)
+            at = low.find(word, offsets[line + 1])  # on from the next line: one hit a line is enough
+    found = sorted(hits)
+    return [k for k in found if has_trigger(texts[k])]
+
+
 def command_regions(
     lines: Sequence[Line], *, console: bool = False, root_prompt: bool = True
 ) -> list[list[Line]]:
@@ -145,19 +174,22 @@ def command_regions(
     `root_prompt=False`), and lines that neither have a prompt nor continue a command are output, dropped.
     """
     regions: list[list[Line]] = []
-    i, n = 0, len(lines)
-    while i < n:
+    n = len(lines)
+    starts = range(n) if console else _trigger_lines(lines)
+    i = 0
+    for start in starts:
+        if start < i:
+            continue  # already taken as a continuation line
+        i = start
         text, host_line, col = lines[i]
         if console:
             prompted = strip_prompt(text, root_prompt=root_prompt)
             if prompted is None:
-                i += 1
                 continue
             command, offset = prompted
         else:
             command, offset = _strip_lead(text)
-            if _TRIGGER.search(command) is None or not looks_like_command(command):
-                i += 1
+            if not has_trigger(command) or not looks_like_command(command):
                 continue
         region = [(command, host_line, col + offset)]
         state = _Continuation()
@@ -197,7 +229,7 @@ def extract_text(text: str, path: str) -> FileFacts:
     note are not published to the project (a note is not configuration), so no `EnvBinding`s.
     """
     facts = FileFacts(path, "text")
-    if not might_hold_facts(text) or _TRIGGER.search(text) is None:
+    if not might_hold_facts(text) or not any(word in text.lower() for word in _TRIGGER_WORDS):
         return facts  # no trigger word anywhere: no candidate line can exist
     for snippet in command_snippets(host_lines(text), label="command"):
         facts.extend(drop_env(extract_snippet(snippet, path, "docs", keep_errors=False)))
