@@ -115,6 +115,23 @@ def test_readme_fine_tune_of_a_chat_model_is_chat(tmp_path: Path) -> None:
     assert (result.kind, result.confidence) == ("instruct", "medium")
 
 
+def test_merge_with_a_chat_parent_is_chat(tmp_path: Path) -> None:
+    folder = tmp_path / "merged"
+    folder.mkdir()
+    (folder / "README.md").write_text(
+        "---\nbase_model:\n- Qwen/Qwen2.5-7B\n- Qwen/Qwen2.5-7B-Instruct\nbase_model_relation: merge\n"
+        "tags: [mergekit]\n---\n",
+        encoding="utf-8",
+    )
+    result = classify(str(folder))
+    assert (result.kind, result.confidence) == ("instruct", "medium")
+    (folder / "README.md").write_text(
+        "---\nbase_model: [Qwen/Qwen2.5-7B, Qwen/Qwen2.5-Math-7B]\nbase_model_relation: merge\n---\n",
+        encoding="utf-8",
+    )
+    assert classify(str(folder)).kind == "base"  # an edited file is re-read, not served from memory
+
+
 def test_folder_without_signals_is_unknown_and_says_so(tmp_path: Path) -> None:
     folder = _copy("mystery", tmp_path / "checkpoint-1200")
     result = classify(str(folder))
@@ -139,7 +156,9 @@ def test_a_descriptive_folder_name_without_files_keeps_the_name_answer(tmp_path:
 
 def test_files_outrank_a_path_name(tmp_path: Path) -> None:
     folder = _copy("quantized-reupload", tmp_path / "my-chat-model-sft")
-    assert classify(str(folder)).kind == "base"
+    result = classify(str(folder))
+    assert result.kind == "base"
+    assert any("the name suggests instruct" in e and "trusting the lineage" in e for e in result.evidence)
 
 
 def test_override_beats_the_files(tmp_path: Path) -> None:

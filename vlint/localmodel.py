@@ -223,7 +223,21 @@ def _as_list(value: Any) -> tuple[str, ...]:
 
 def inspect_folder(path: Path) -> FolderFacts:
     """Read the small files of a model folder, or of the folder holding a single GGUF file."""
-    return _inspect_cached(str(path), _mtime(path))
+    return _inspect_cached(str(path), _fingerprint(path))
+
+
+def _fingerprint(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Size and mtime of the files we read: a folder's own mtime does not change when a file is edited."""
+    folder = path if path.is_dir() else path.parent
+    names = [*SMALL_FILES, *TEMPLATE_FILES] + ([path.name] if path.is_file() else [])
+    out = []
+    for name in names:
+        try:
+            st = (folder / name).stat()
+        except OSError:
+            continue
+        out.append((name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 def _mtime(path: Path) -> int:
@@ -234,7 +248,7 @@ def _mtime(path: Path) -> int:
 
 
 @lru_cache(maxsize=256)
-def _inspect_cached(path_text: str, _mtime_ns: int) -> FolderFacts:
+def _inspect_cached(path_text: str, _fingerprint: tuple[tuple[str, int, int], ...]) -> FolderFacts:
     path = Path(path_text)
     gguf_path: Path | None = None
     folder = path
@@ -485,13 +499,38 @@ def _decide(
 
     lineage = _parent_of(facts)
     parent_cls: Classification | None = None
+    if lineage and lineage[1] == "merge" and len(facts.readme_parents) > 1:
+        merged = [
+            (p, _classify_parent(p, online=online, base_dir=base_dir, depth=depth))
+            for p in facts.readme_parents
+        ]
+        chat = [(p, c) for p, c in merged if c.kind in CHAT_KINDS]
+        names = ", ".join(p for p, _ in merged)
+        if chat:
+            return (
+                "instruct",
+                "medium",
+                (
+                    f"README.md front matter: a merge of {names}; {chat[0][0]} is chat-tuned, "
+                    "so the merge is treated as chat",
+                ),
+                None,
+            )
+        if all(c.kind == "base" for _, c in merged):
+            return "base", "medium", (f"README.md front matter: a merge of base models ({names})",), None
     if lineage:
         parent, relation, where = lineage
         parent_cls = _classify_parent(parent, online=online, base_dir=base_dir, depth=depth)
-        link = f"{where}: {relation} of {parent}"
+        link = _describe_link(where, relation, parent)
         parent_says = f"{parent} is {parent_cls.kind} ({parent_cls.confidence}): {parent_cls.evidence[-1]}"
         if relation in ("quantized", "adapter") and parent_cls.kind != "unknown":
-            return parent_cls.kind, parent_cls.confidence, (link, parent_says), parent_cls.sibling
+            mismatch: tuple[str, ...] = ()
+            if by_name.kind not in ("unknown", parent_cls.kind):
+                mismatch = (
+                    f"the name suggests {by_name.kind}, but a {relation} copy has its parent's label: "
+                    "trusting the lineage",
+                )
+            return parent_cls.kind, parent_cls.confidence, (link, parent_says, *mismatch), parent_cls.sibling
         if relation in ("finetune", "merge", "copy") and parent_cls.kind in (*CHAT_KINDS, "other"):
             return (
                 parent_cls.kind,
@@ -513,7 +552,7 @@ def _decide(
 
     if lineage and parent_cls is not None and parent_cls.kind == "base":
         parent, relation, where = lineage
-        link = f"{where}: {relation} of {parent}"
+        link = _describe_link(where, relation, parent)
         parent_says = f"{parent} is base ({parent_cls.confidence}): {parent_cls.evidence[-1]}"
         if chat_eos:
             return (
@@ -574,6 +613,12 @@ def _decide(
     if any(t in ("base", "pretrained", "base-model") for t in tags):
         return "base", "low", ("README.md tags it as a base/pretrained model",), None
     return None
+
+
+def _describe_link(where: str, relation: str, parent: str) -> str:
+    if relation == "copy":
+        return f"{where}: loaded from {parent} (no quantisation, adapter or declared fine-tune)"
+    return f"{where}: {relation} of {parent}"
 
 
 def _gguf_name(header: GGUFHeader | None) -> str | None:
