@@ -35,11 +35,11 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #  * a vLLM config without a model key that still matters: `chat`(-template) or `generation`(-config);
 #  * a request: `curl`, `/v1` or `completions` (the endpoint path or the tool);
 #  * LiteLLM / Ray / served aliases: `litellm`, `llm_config`, `served`;
-#  * an environment binding: `env` (`env:`, `envs:`, `environment:`).
+#  * an environment binding: `env` (`env:`, `envs:`, `environment:`) or GitLab's `variables:`.
 # Template masking only removes text, so it cannot create these words. The one blind spot is a key
 # spelled with YAML escapes ("mod\x65l"), which no real configuration does.
 _RELEVANT_WORDS = ("vllm", "model", "chat", "generation", "curl", "/v1", "completions", "litellm",
-                   "llm_config", "served", "env")
+                   "llm_config", "served", "env", "variables")
 
 
 def _may_matter(text: str) -> bool:
@@ -110,29 +110,36 @@ class _Budget(Exception):
     """A document has more distinct nodes than any launch configuration would."""
 
 
+# The safe loader's own scalar builders (they read the node and keep no state, unlike construct_object,
+# which caches every node it has built).
+_SAFE = yaml.constructor.SafeConstructor
+_SCALAR_BUILDERS: dict[str, Callable[[yaml.constructor.SafeConstructor, ScalarNode], object]] = {
+    "tag:yaml.org,2002:bool": _SAFE.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _SAFE.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SAFE.construct_yaml_float,
+    "tag:yaml.org,2002:null": _SAFE.construct_yaml_null,
+}
+_CONSTRUCTOR = _SAFE()
+
+
 def _scalar(node: Node) -> object:
     """The Python value of a scalar node as the safe loader would build it (bool/int/float/null/str)."""
     if not isinstance(node, ScalarNode):
         return None
-    tag = node.tag or ""
-    if tag.endswith((":bool", ":int", ":float", ":null")):
-        try:
-            return _CONSTRUCTOR.construct_object(node, deep=False)
-        except Exception:  # noqa: BLE001 - an odd literal stays text
-            return node.value
-    return node.value
-
-
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+    build = _SCALAR_BUILDERS.get(node.tag or "")
+    if build is None:
+        return node.value
+    try:
+        return build(_CONSTRUCTOR, node)
+    except Exception:  # noqa: BLE001 - an odd literal ("0x", "1_") stays text
+        return node.value
 
 
 def _text(node: Node | None) -> str | None:
-    if isinstance(node, ScalarNode):
-        value = _scalar(node)
-        if value is None or isinstance(value, bool):
-            return None if value is None else node.value
-        return node.value
-    return None
+    """A scalar's text as written (`true` stays "true"); None for null, absent or non-scalar values."""
+    if not isinstance(node, ScalarNode) or _scalar(node) is None:
+        return None
+    return node.value
 
 
 def _get(node: Node | None, *keys: str) -> Node | None:
@@ -302,7 +309,7 @@ class _Doc:
     def absorb(self, found: FileFacts) -> None:
         self.facts.serves.extend(_untemplate_serve(s) for s in found.serves)
         self.facts.requests.extend(_untemplate_request(r) for r in found.requests)
-        self.facts.env.extend(found.env)
+        self.facts.env.extend(replace(b, value=_untemplate_value(b.value, b.name)) for b in found.env)
         self.facts.errors.extend(found.errors)
 
     def add(self, serves: Sequence[Serve] = (), requests: Sequence[Request] = ()) -> None:
@@ -311,6 +318,7 @@ class _Doc:
 
 
 def _untemplate_value(value: Value | None, what: str) -> Value | None:
+    """A value that came out of masked text: a placeholder inside it means it is not known."""
     if value is not None and is_templated(value.literal):
         return Value(None, value.location, note=f"{what}: template expression, not rendered", env=value.env)
     return value
@@ -669,7 +677,7 @@ def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node
                 continue
             env = {**job_env, **_env_mapping(_get(step, "env"), doc, f"job {job_name} step", bind=False)}
             for script in dict.fromkeys(_expression_runs(run, doc, env, inputs, matrix)):
-                doc.shell(run, env, rewrite=lambda _text, script=script: script)
+                doc.shell(run, env, rewrite=lambda _masked, script=script: script)
 
 
 # --- vLLM --config files -----------------------------------------------------------------------------
@@ -1122,3 +1130,6 @@ def _reported(facts: FileFacts, path: str, offset: int) -> Iterator[None]:
                                        offset + 1))
     except RecursionError:
         facts.errors.append(ParseError(path, "YAML nesting too deep to analyse", offset + 1))
+    except Exception as exc:  # noqa: BLE001 - one odd document must not stop the scan; say so instead
+        facts.errors.append(ParseError(path, f"vlint could not read this YAML document: "
+                                             f"{type(exc).__name__}: {exc}", offset + 1))
