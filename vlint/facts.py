@@ -78,6 +78,7 @@ class Serve:
     forwards_chat: bool = False
     config_file: str | None = None
     image: str | None = None
+    tokenizer: str | None = None
     context: Context = "code"
 
 

@@ -104,7 +104,8 @@ class Judge:
             others = ", ".join(f"`{m}` ({c.kind})" for m, c in verdicts)
             evidence.append(f"the alias `{linked.request.model.literal if linked.request.model else model}` is served "
                             f"by several launches with different models: {others}")
-        template = request.chat_template or next((s.chat_template for s in linked.via if s.chat_template), None)
+        template = request.chat_template or next((s.chat_template for s in linked.via if s.chat_template), None) \
+            or self._instruct_tokenizer(linked.via)
         out: list[Finding] = []
         confidence = cls.confidence
         if linked.ambiguous or linked.model_value.is_default:
@@ -124,7 +125,7 @@ class Judge:
                                      template))
 
         temperature, origin = request.effective_temperature()
-        if temperature is None and request.temperature is None:
+        if request.temperature is None:  # unset: a server-side override replaces the API default
             served = [s.temperature for s in linked.via if s.temperature is not None]
             if served and isinstance(served[0].literal, (int, float)):
                 temperature, origin = float(served[0].literal), f"server-side override, {served[0].origin()}"
@@ -137,6 +138,13 @@ class Judge:
                                      evidence + [f"temperature {temperature:g}: {where}"], fix, template,
                                      temperature=temperature))
         return out
+
+    def _instruct_tokenizer(self, serves: tuple[Serve, ...]) -> str | None:
+        """`--tokenizer <an instruct repo>` gives a base model that repo's chat template (vllm.md T6)."""
+        for serve in serves:
+            if serve.tokenizer and self._classify(serve.tokenizer).chat_capable:
+                return f"--tokenizer {serve.tokenizer} (an instruct tokenizer brings its chat template)"
+        return None
 
     def _evidence(self, linked: LinkedRequest, cls: Classification) -> list[str]:
         evidence = []

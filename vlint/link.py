@@ -55,6 +55,8 @@ def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]]) -> Valu
     if value is None or value.env is None:
         return value
     bindings = env.get(value.env, [])
+    # A real assignment (`.env`, `environment:`) beats a `${X:-default}` written elsewhere.
+    bindings = [b for b in bindings if not b.value.is_default] or bindings
     literals = {str(b.value.literal) for b in bindings}
     if len(literals) == 1:
         chosen = bindings[0].value

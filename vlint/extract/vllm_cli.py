@@ -754,6 +754,11 @@ def _serve(head: Token, args: Sequence[Token], ctx: _Ctx, *, mode: str, launcher
 
     temperature = _override_temperature(flags, ctx)
 
+    tokenizer = None
+    tk = _last(flags, "--tokenizer")
+    if tk is not None and tk.values:
+        tokenizer = ctx.literal(tk.values[0])
+
     if nominal is None:
         lf = _last(flags, "--load-format")
         if lf is not None and lf.values and (ctx.literal(lf.values[0]) or "").lower() == "dummy":
@@ -774,6 +779,7 @@ def _serve(head: Token, args: Sequence[Token], ctx: _Ctx, *, mode: str, launcher
         nominal=nominal,
         config_file=config_file,
         image=image,
+        tokenizer=tokenizer,
         context=ctx.context,  # type: ignore[arg-type]
     ))
 
