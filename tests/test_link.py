@@ -164,3 +164,13 @@ def test_litellm_proxy_forwarding_chat_to_a_base_model(project):
     })
     rules = sorted(f.rule for f in scan_dir(root).findings)
     assert rules == ["VL001", "VL002"]
+
+
+def test_launch_with_config_file_takes_the_model_from_it(project):
+    root = project({
+        "deploy/vllm.yaml": "model: Qwen/Qwen2.5-7B\nmax-model-len: 4096\ngpu-memory-utilization: 0.9\n",
+        "run.sh": "vllm serve --config deploy/vllm.yaml --port 8000 --served-model-name qwen-cfg\n",
+        "app.py": CLIENT.format(alias="qwen-cfg"),
+    })
+    result = scan_dir(root)
+    assert rule_lines(result) == [("VL001", "app.py", 3)]

@@ -77,11 +77,28 @@ def _served_model(serve: Serve, env: dict[str, list[EnvBinding]]) -> Value | Non
 def link(all_facts: Sequence[FileFacts]) -> Project:
     env = _env_table(all_facts)
     serves: list[tuple[Serve, Value]] = []
+    by_config: dict[str, list[tuple[Serve, Value]]] = {}
+    pending: list[Serve] = []
     for file_facts in all_facts:
         for serve in file_facts.serves:
             value = _served_model(serve, env)
             if value is not None:
                 serves.append((serve, value))
+                if serve.launcher == "vllm-config":
+                    by_config.setdefault(serve.location.path.rsplit("/", 1)[-1], []).append((serve, value))
+            elif serve.config_file:
+                pending.append(serve)
+    # `vllm serve --config conf.yaml` without a model: the model is in the config file (joined by name).
+    for serve in pending:
+        name = serve.config_file.replace("\\", "/").rsplit("/", 1)[-1]  # type: ignore[union-attr]
+        matches = by_config.get(name, [])
+        if len({str(v.literal) for _, v in matches}) == 1:
+            config_serve, value = matches[0]
+            note = f"`model:` of {name} at {value.location or config_serve.location}"
+            serves.append((replace(serve, served_names=serve.served_names or config_serve.served_names,
+                                   chat_template=serve.chat_template or config_serve.chat_template,
+                                   temperature=serve.temperature or config_serve.temperature),
+                           replace(value, note=note)))
 
     aliases: dict[str, list[tuple[Serve, Value]]] = {}
     for serve, value in serves:
