@@ -448,6 +448,9 @@ TABLE: list[tuple[str, str]] = [
     ("llama3.2", "instruct"),
     ("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M", "instruct"),
     ("hf.co/QuantFactory/Meta-Llama-3-8B-GGUF:Q8_0", "base"),
+    ("bartowski/Qwen2.5-14B-GGUF:Q4_K_M", "base"),
+    ("unsloth/Qwen3-8B-GGUF:UD-Q4_K_XL", "chat"),
+    ("Qwen/Qwen2.5-14B:Q4_K_M", "base"),
     # Provider prefixes and hosted ids
     ("hosted_vllm/Qwen/Qwen2.5-14B", "base"),
     ("openai/Qwen/Qwen2.5-14B", "base"),

@@ -383,7 +383,7 @@ def parse_reference(raw: str) -> Reference:
                 head, _, tag_text = text.rpartition(":")
                 if not head:
                     tag = None
-                elif from_hf_url or re.fullmatch(r"\d+", tag_text):
+                elif from_hf_url or re.fullmatch(r"\d+", tag_text) or _is_repo_quant_tag(kb, head, tag_text):
                     text = head
                     notes.append(f"ignored the tag ':{tag_text}' (a quantisation or version tag)")
                 else:
@@ -441,6 +441,17 @@ def parse_reference(raw: str) -> Reference:
         peeled=tuple(peeled),
         notes=tuple(notes),
     )
+
+
+def _is_repo_quant_tag(kb: _Knowledge, head: str, tag: str) -> bool:
+    """`org/Repo-GGUF:Q4_K_M` (llama.cpp `-hf`, LM Studio) names a Hub repo and a quant, not an Ollama tag."""
+    if "/" not in head or _is_ollama_registry(head):
+        return False
+    return bool(kb.format_suffix.search("-" + tag)) or bool(kb.format_suffix.search(head))
+
+
+def _is_ollama_registry(head: str) -> bool:
+    return head.lower().startswith(("registry.ollama.ai/", "ollama.com/"))
 
 
 def _strip_file_name(kb: _Knowledge, name: str) -> str:
