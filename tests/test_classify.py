@@ -487,6 +487,8 @@ TABLE: list[tuple[str, str]] = [
     ("s3://bucket/models/Llama-3.1-8B", "base"),
     ("C:\\models\\Mistral-7B-Instruct-v0.3", "instruct"),
     ("/root/.ollama/models/manifests/registry.ollama.ai/library/llama3.1/8b-text-q4_0", "base"),
+    ("registry.ollama.ai/library/llama3.1:8b-text", "base"),
+    ("ollama.com/library/qwen2.5:7b", "instruct"),
     # Garbage and non-ids
     ("", "unknown"),
     ("   ", "unknown"),
