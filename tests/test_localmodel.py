@@ -372,3 +372,11 @@ def test_reader_agrees_with_the_reference_gguf_writer() -> None:
     # A fine-tune of a base model whose own name says nothing: honest "unknown", with the lineage noted.
     assert result.kind == "unknown"
     assert any("general.base_model names Qwen/Qwen2.5-7B (base)" in e for e in result.evidence)
+
+
+def test_hf_cache_snapshot_holding_only_a_gguf_file(tmp_path: Path) -> None:
+    snapshot = _hf_cache_repo(tmp_path / "hf-cache", "someone/Opaque-7B-GGUF", {})
+    write_gguf(snapshot / "opaque-7b.Q4_K_M.gguf", [("general.name", STRING, "Qwen2.5 7B Instruct")])
+    result = classify("someone/Opaque-7B-GGUF")
+    assert result.kind == "instruct"
+    assert any("local Hugging Face cache snapshot" in e for e in result.evidence)

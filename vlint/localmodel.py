@@ -429,7 +429,7 @@ def classify_local(
             return None
         if ref.org is None:
             return None
-        path = hf_cache_snapshot(ref.full_id, ref.revision)
+        path = hf_cache_snapshot(ref.repo_id or ref.full_id, ref.revision)
         origin = "local Hugging Face cache snapshot"
         if path is None:
             return None
