@@ -140,6 +140,36 @@ def test_a_placeholder_line_does_not_hide_the_call_below_it() -> None:
     assert facts.errors == []
 
 
+def test_python_blocks_of_a_page_run_in_order_like_a_reader_runs_them(project) -> None:
+    root = project(
+        {
+            "docs/guide.md": """\
+                Pick the model:
+
+                ```python
+                MODEL_NAME = "Qwen/Qwen2.5-7B"
+                ```
+
+                Then call it:
+
+                ```python
+                from openai import OpenAI
+                client = OpenAI(base_url="http://localhost:8000/v1")
+                client.chat.completions.create(model=MODEL_NAME, messages=[])
+                ```
+
+                ```python
+                this block is not Python (
+                ```
+            """,
+        }
+    )
+    result = scan_dir(root)
+    assert rule_lines(result) == [("VL001", "docs/guide.md", 12)]
+    assert any("docs/guide.md:4" in str(e) for e in result.findings[0].evidence)  # where the name was set
+    assert result.errors == []
+
+
 def test_myst_code_fences_and_http_request_blocks() -> None:
     text = (
         "```{code-block} python\n"

@@ -335,11 +335,40 @@ def block_facts(block: Block, path: str) -> FileFacts:
     return drop_env(facts)
 
 
-def facts_of_blocks(blocks: Iterator[Block], path: str, kind: str) -> FileFacts:
-    facts = FileFacts(path, kind)
-    for block in blocks:
-        facts.extend(block_facts(block, path))
+def _page_python(parts: list[tuple[str, list[Line]]], path: str) -> FileFacts:
+    """A page's Python blocks read as one module, in order, as a reader runs them: a name set in one
+    block (`MODEL = "..."`) is what a later block's call uses. If the whole does not parse, each block
+    is read alone (and its errors dropped, as for any docs block)."""
+    joined = [line for _, lines in parts for line in lines]
+    if not joined:
+        return FileFacts(path, "markdown")
+    facts = extract_snippet(snippet_from_lines("python", joined, "Python blocks"), path, CONTEXT)
+    if not facts.errors:
+        return facts
+    facts = FileFacts(path, "markdown")
+    for label, lines in parts:
+        facts.extend(
+            extract_snippet(snippet_from_lines("python", lines, label), path, CONTEXT, keep_errors=False)
+        )
     return facts
+
+
+def facts_of_blocks(blocks: Iterator[Block], path: str, kind: str) -> FileFacts:
+    """The facts of every block of a page; Python blocks together (see `_page_python`)."""
+    facts = FileFacts(path, kind)
+    python: list[tuple[str, list[Line]]] = []
+    for block in blocks:
+        if block.reader != "python" or not block.lines:
+            facts.extend(block_facts(block, path))
+            continue
+        label = f"code block at line {block.opened_at}"
+        lines, others = ipython_cell(strip_python_prompts(block.lines), label)
+        if lines:
+            python.append((label, repair_python(lines)))
+        for snippet in others:
+            facts.extend(extract_snippet(snippet, path, CONTEXT, keep_errors=False))
+    facts.extend(_page_python(python, path))
+    return drop_env(facts)
 
 
 # The cheap pre-check: no fence marker (or rST directive/literal marker) means no code block, and no
