@@ -249,6 +249,38 @@ def test_rst_directives_and_literal_blocks() -> None:
     assert rule_lines(result) == expected
 
 
+def test_rst_sourcecode_prompt_ipython_and_console_directives() -> None:
+    text = (
+        "Title\n"
+        "=====\n"
+        "\n"
+        ".. sourcecode:: python\n"
+        "\n"
+        '   client.chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n'
+        "\n"
+        ".. prompt:: bash $\n"
+        "\n"
+        '   curl http://h/v1/chat/completions -d \'{"model": "Qwen/Qwen2.5-7B", "messages": []}\'\n'
+        "\n"
+        ".. ipython::\n"
+        "\n"
+        "   In [1]: from openai import OpenAI\n"
+        "\n"
+        '   In [2]: OpenAI().chat.completions.create(model="Qwen/Qwen2.5-7B",\n'
+        "      ...:     messages=[])\n"
+        "   Out[2]: ChatCompletion(...)\n"
+        "\n"
+        ".. code-block:: console\n"
+        "\n"
+        '   $ curl http://h/v1/chat/completions -d \'{"model": "Qwen/Qwen2.5-7B", "messages": []}\'\n'
+        '   {"choices": [], "model": "Qwen/Qwen2.5-7B", "note": "output: curl /v1/chat/completions"}\n'
+    )
+    facts = extract_rst(text, "guide.rst")
+    found = sorted((r.location.line, r.location.column, r.api) for r in facts.requests)
+    assert found == [(6, 4, "chat"), (10, 4, "chat"), (16, 12, "chat"), (22, 6, "chat")]
+    assert facts.errors == []
+
+
 # --- Notebooks ------------------------------------------------------------------------------------------
 
 

@@ -301,7 +301,6 @@ def _sniff(block: Block, path: str, label: str) -> FileFacts:
         snippet_from_lines("python", strip_python_prompts(block.lines), label), path, CONTEXT
     )
     if not python.errors and (python.requests or python.serves):
-        python.errors = []
         return python
     for snippet in command_snippets(block.lines, label=label):
         facts.extend(extract_snippet(snippet, path, CONTEXT, keep_errors=False))
