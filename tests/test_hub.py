@@ -102,6 +102,11 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # huggingface_hub 2.x fetches an "agent harness" telemetry registry from the endpoint it read at import
     # time (possibly the real Hub) before its first request; give it an empty registry so no test can
     # reach the network. The code path under test (model_info) is untouched.
+    # huggingface_hub also reads HF_HUB_OFFLINE once, at import (tests/conftest.py sets it for the whole
+    # session): unsetting the variable here must reach the library too, as it would in a fresh process.
+    from huggingface_hub import constants as hf_constants
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
     try:
         from huggingface_hub.utils import _detect_agent
     except ImportError:
