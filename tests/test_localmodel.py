@@ -380,3 +380,16 @@ def test_hf_cache_snapshot_holding_only_a_gguf_file(tmp_path: Path) -> None:
     result = classify("someone/Opaque-7B-GGUF")
     assert result.kind == "instruct"
     assert any("local Hugging Face cache snapshot" in e for e in result.evidence)
+
+
+def test_a_downloaded_base_model_in_an_anonymous_folder(tmp_path: Path) -> None:
+    """A snapshot of Qwen/Qwen2.5-7B saved as ./models/prod-llm: no lineage, but the card's prose says base."""
+    folder = _copy("downloaded-base", tmp_path / "models" / "prod-llm")
+    result = classify("models/prod-llm", base_dir=tmp_path)
+    assert (result.kind, result.confidence) == ("base", "medium")
+    assert any("do not recommend using base language models for conversations" in e for e in result.evidence)
+    (folder / "README.md").write_text(
+        (folder / "README.md").read_text(encoding="utf-8") + "\nThis model is a chat model.\n",
+        encoding="utf-8",
+    )
+    assert classify("models/prod-llm", base_dir=tmp_path).kind == "unknown"  # the card contradicts itself

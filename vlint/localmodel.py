@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -166,6 +167,7 @@ class FolderFacts:
     readme_parents: tuple[str, ...] = ()
     readme_relation: str | None = None
     readme_tags: tuple[str, ...] = ()
+    readme_says: tuple[str, str] | None = None  # (kind, the phrase) from the model card's prose
     adapter_parent: str | None = None
     name_or_path: str | None = None
     quant_method: str | None = None
@@ -194,6 +196,26 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+@lru_cache(maxsize=1)
+def _readme_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    data = knowledge.load_data("models.yaml").get("readme_phrases") or {}
+    return tuple(
+        (kind, re.compile(pattern, re.IGNORECASE))
+        for kind, patterns in data.items()
+        for pattern in patterns or ()
+    )
+
+
+def _readme_phrase(text: str) -> tuple[str, str] | None:
+    """What the card's prose says about tuning, when it says one thing only (cards often mention both)."""
+    found: dict[str, str] = {}
+    for kind, pattern in _readme_patterns():
+        m = pattern.search(text[:65536])
+        if m and kind not in found:
+            found[kind] = " ".join(m.group(0).split())
+    return next(iter(found.items())) if len(found) == 1 else None
 
 
 def _front_matter(text: str) -> dict[str, Any]:
@@ -299,6 +321,7 @@ def _inspect_cached(path_text: str, _fingerprint: tuple[tuple[str, int, int], ..
         readme_parents=_as_list(meta.get("base_model")),
         readme_relation=relation if relation in RELATIONS else None,
         readme_tags=_as_list(meta.get("tags")),
+        readme_says=_readme_phrase(readme) if readme else None,
         adapter_parent=adapter.get("base_model_name_or_path")
         if isinstance(adapter.get("base_model_name_or_path"), str)
         else None,
@@ -389,6 +412,7 @@ def _chat_eos_ids() -> dict[int, str]:
 def clear_caches() -> None:
     """Forget memoised folder reads and the terminator table (tests swap files and `rules/`)."""
     _chat_eos_ids.cache_clear()
+    _readme_patterns.cache_clear()
     _inspect_cached.cache_clear()
 
 
@@ -602,6 +626,9 @@ def _decide(
 
     if by_name.kind != "unknown":
         return None
+    if facts.readme_says:
+        kind, phrase = facts.readme_says
+        return kind, "medium", (f"README.md says '{phrase}'",), None
     if chat_eos:
         return (
             "instruct",
