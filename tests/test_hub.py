@@ -22,7 +22,7 @@ import pytest
 from vlint import cache as cache_module
 from vlint import hub
 from vlint.cache import HubCache, clear_cache
-from vlint.classify import classify, classify_name
+from vlint.classify import ModelOverride, classify, classify_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hub"
 TOKEN = "hf_vlintTestSecretToken0123456789abcdef"
@@ -234,6 +234,16 @@ def test_the_hub_is_asked_about_the_repo_as_written(fake_hub: FakeHub) -> None:
         "/api/models/bartowski/acme_Opaque-7B-GGUF",
         "/api/models/someone/Opaque-13B-GGUF",
     ]
+
+
+def test_overrides_win_before_the_hub_is_asked(fake_hub: FakeHub) -> None:
+    override = ModelOverride("someorg/*", "instruct", "pyproject.toml [tool.vlint] models.instruct")
+    result = classify("someorg/KindheartedAphrodite", online=True, overrides=[override])
+    assert (result.kind, result.confidence) == ("instruct", "high")
+    assert result.evidence == (
+        "override: 'someorg/*' declares this model instruct (pyproject.toml [tool.vlint] models.instruct)",
+    )
+    assert fake_hub.requests == []
 
 
 def test_ollama_tags_and_paths_are_not_hub_ids(fake_hub: FakeHub) -> None:
