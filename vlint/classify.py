@@ -755,7 +755,7 @@ def classify(
     model: str, *, overrides: Sequence[ModelOverride] = (), online: bool = False, base_dir: Path | None = None
 ) -> Classification:
     """Classify a model reference. Never raises on odd input; the network only when `online`."""
-    kb = _knowledge()  # a broken rules/models.yaml is an installation error and should surface
+    _knowledge()  # a broken rules/models.yaml is an installation error and should surface
     text = model if isinstance(model, str) else ("" if model is None else str(model))
     try:
         by_name = classify_name(text)
@@ -764,7 +764,7 @@ def classify(
 
     override = _override_for(text, by_name.normalized, overrides)
     if override is not None:
-        return _apply_override(by_name, override, kb)
+        return _apply_override(by_name, override)
 
     result = by_name
     try:
@@ -774,7 +774,7 @@ def classify(
     return result
 
 
-def _apply_override(by_name: Classification, override: ModelOverride, kb: _Knowledge) -> Classification:
+def _apply_override(by_name: Classification, override: ModelOverride) -> Classification:
     kind = override.kind if override.kind in KINDS else "unknown"
     if override.kind == "chat":
         kind = "instruct"
