@@ -122,9 +122,12 @@ def fetch_record(model_id: str, revision: str | None = None, *, cache: HubCache 
 def _query(model_id: str, revision: str | None) -> HubRecord:
     try:
         from huggingface_hub import HfApi
-        from huggingface_hub import errors as hf_errors
     except ImportError as exc:  # a declared dependency, but a broken install must not crash a scan
         raise HubUnavailable(f"huggingface_hub is not importable ({exc.__class__.__name__})") from None
+    try:
+        from huggingface_hub import errors as hf_errors
+    except ImportError:  # huggingface_hub < 0.24 kept them in utils
+        from huggingface_hub import utils as hf_errors  # type: ignore[no-redef]
 
     endpoint = os.environ.get("HF_ENDPOINT") or None
     token = os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN") or None
