@@ -36,7 +36,8 @@ fi
 
 start=$(date +%s)
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install --quiet "$PIN"
+# (grep drops this machine's noisy "Location ... is ignored" index warnings; pip's status still counts)
+"$VENV/bin/pip" install --quiet "$PIN" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 "$VENV/bin/pip" uninstall --quiet -y torchvision torchaudio torchcodec triton || true
 # The engine child runs vlint/verify/engine.py by path and needs only vllm; the test
 # helpers (scripts/make_random_model.py) need torch + transformers, which vllm brings.
