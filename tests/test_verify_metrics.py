@@ -378,3 +378,54 @@ def test_probe_words_are_whole_tokens_of_the_echo_models_tokenizer() -> None:
         for i, word in enumerate(re.findall(r"\w+", probe)):
             token = word if i == 0 else "\u0120" + word  # byte-level BPE marks a leading space with Ġ
             assert token in vocab, f"{word!r} of probe {probe!r} is not one token of the echo model"
+
+
+def test_local_instruct_sibling_is_a_second_control_in_its_own_engine(tmp_path: Path) -> None:
+    sibling = tmp_path / "instruct"
+    sibling.mkdir()
+    (sibling / "config.json").write_text("{}")
+    opts = VerifyOptions(
+        model_paths={
+            "Qwen/Qwen2.5-0.5B": str(tmp_path / "base"),
+            "Qwen/Qwen2.5-0.5B-Instruct": str(sibling),
+        },
+        samples=2,
+    )
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "config.json").write_text("{}")
+
+    def answer(request: ReplayRequest) -> str:  # both engines echo through chat: the prompt asks for it
+        return base_model(request)
+
+    engine = FakeEngine(answer)
+    f = finding()
+    verify_findings([f], opts, engine=engine, cwd=tmp_path)
+    assert [job.model for job in engine.jobs] == [str((tmp_path / "base").resolve()), str(sibling.resolve())]
+    assert f.verify is not None
+    assert f.verify["instruct_model"] == "Qwen/Qwen2.5-0.5B-Instruct"
+    assert f.verify["instruct_echo_rate"] == 1.0
+    # The instruct model echoes too, so the echo is not the base model's fault: not confirmed.
+    assert f.verify["verdict"] != "confirmed"
+
+
+def test_cli_verify_without_vllm_exits_2_with_the_install_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vlint.cli import main
+
+    (tmp_path / "app.py").write_text(
+        "from openai import OpenAI\n"
+        "OpenAI().chat.completions.create(model='Qwen/Qwen2.5-0.5B', temperature=0.1,\n"
+        "    messages=[{'role': 'user', 'content': 'Hello'}])\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VLINT_VLLM_PYTHON", sys.executable)  # the dev venv: no vllm
+    assert main(["scan", ".", "--verify", "--no-cache"]) == 2
+    assert "pip install 'vlint[verify]'" in capsys.readouterr().err
+
+
+def test_check_available_names_the_interpreter_it_checked() -> None:
+    from vlint.verify import check_available
+
+    with pytest.raises(VerifyUnavailable, match="/nonexistent/python"):
+        check_available(VerifyOptions(python="/nonexistent/python"))

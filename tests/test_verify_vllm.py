@@ -3,15 +3,17 @@
 - tests/fixtures/echo-model was trained (scripts/make_echo_model.py) to repeat its user message:
   verify must say "confirmed".
 - The same architecture with random seed-0 weights, built here: verify must not say "confirmed"
-  (its chat output is whitespace, which is empty output, not echo).
+  (its chat replies are newlines and then a loop: empty or repetitive output, never echo).
 
 vLLM lives in its own venv, `.venv-vllm`, made by `.ci/setup-vllm.sh`. Without it these tests skip,
 or fail when VLINT_REQUIRE_VLLM=1 (CI sets that, so a broken install cannot pass silently).
-Each model's engine starts once per module (~30 s each on two cores).
+It runs `vlint scan . --verify` on a fixture project, as CI and users do. Each model's engine starts
+once per module (~30-60 s each on two cores).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,9 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from vlint.findings import Finding
-from vlint.verify import VerifyOptions, verify_findings, write_html_report
 
 pytestmark = pytest.mark.vllm
 
@@ -77,23 +76,38 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def chat_finding(rule: str = "VL001") -> Finding:
-    """What the static scan reports for the project's app.py (built by hand until the CLI wires --verify)."""
-    return Finding(
-        rule=rule,
-        name="base-model-chat" if rule == "VL001" else "base-model-low-temperature",
-        severity="error",
-        confidence="medium",
-        path="app.py",
-        line=4,
-        column=9,
-        message=f"{MODEL_ID} is a base model queried through chat completions",
-        model=MODEL_ID,
-        model_kind="base",
-        api="chat",
-        temperature=0.1,
-        messages=(("user", USER_MESSAGE),),
+def run_cli(project: Path, model_dir: Path, out: Path, *extra: str) -> tuple[int, dict, str]:
+    """`vlint scan . --verify` in the project, as a user or CI runs it; returns (exit, JSON report, stderr)."""
+    report = out / "report.json"
+    argv = [
+        "scan",
+        ".",
+        "--verify",
+        "--model-path",
+        f"{MODEL_ID}={model_dir}",
+        "--format",
+        "json",
+        "--output",
+        str(report),
+        *extra,
+    ]
+    env = {**_offline_env(), "VLINT_VLLM_PYTHON": str(VLLM_PYTHON)}
+    done = subprocess.run(
+        [sys.executable, "-m", "vlint.cli", *argv],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return done.returncode, data, done.stderr
+
+
+def replayed(data: dict, rule: str) -> dict:
+    (finding,) = [f for f in data.get("findings", []) if f["rule"] == rule and f["path"] == "app.py"]
+    assert "verify" in finding, f"{rule} was not replayed: {finding}"
+    return finding
 
 
 @pytest.fixture(scope="module")
@@ -109,82 +123,75 @@ def random_model(vllm_python: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def echo_run(vllm_python: str, project: Path) -> tuple[list[Finding], list[str], float]:
-    findings = [chat_finding("VL001"), chat_finding("VL002")]
-    progress: list[str] = []
-    options = VerifyOptions(
-        model_paths={MODEL_ID: str(ECHO_MODEL)},
-        python=vllm_python,
-        engine_args={"max_model_len": 128},
-        progress=progress.append,
-    )
+def echo_run(vllm_python: str, project: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("echo-out")
     started = time.monotonic()
-    verify_findings(findings, options, cwd=project)
-    return findings, progress, time.monotonic() - started
+    code, data, stderr = run_cli(
+        project,
+        ECHO_MODEL,
+        out,
+        "--engine-arg",
+        "max_model_len=128",
+        "--verify-report",
+        str(out / "verify.html"),
+    )
+    return code, data, stderr, out, time.monotonic() - started
 
 
 @pytest.fixture(scope="module")
-def random_run(vllm_python: str, project: Path, random_model: Path) -> list[Finding]:
-    findings = [chat_finding("VL001")]
-    # The random model's chat reply opens with newlines (then loops); 6 tokens keep most replies
-    # whitespace-only, which is the case this run is about: whitespace must count as empty, never echo.
-    options = VerifyOptions(model_paths={MODEL_ID: str(random_model)}, python=vllm_python, max_tokens=6)
-    verify_findings(findings, options, cwd=project)
-    return findings
+def random_run(vllm_python: str, project: Path, random_model: Path, tmp_path_factory: pytest.TempPathFactory):
+    return run_cli(project, random_model, tmp_path_factory.mktemp("random-out"))
 
 
 def test_echo_model_through_chat_at_low_temperature_is_confirmed(echo_run) -> None:
-    findings, _, _ = echo_run
-    verify = findings[0].verify
-    assert verify is not None, "VL001 was not replayed"
+    code, data, stderr, _, _ = echo_run
+    finding = replayed(data, "VL001")
+    verify = finding["verify"]
     assert verify["verdict"] == "confirmed", verify["reason"]
     assert verify["echo_rate"] >= 0.8
     assert (
         verify["control_echo_rate"] is not None and verify["control_echo_rate"] <= verify["echo_rate"] - 0.3
     )
-    assert findings[0].confidence == "high"
-    assert len(verify["samples"]) == 8 * 6  # 8 samples of the literal message and 5 probes
+    assert finding["confidence"] == "high"
+    assert len(verify["samples"]) == 8 * 6  # default 8 samples of the literal message and of 5 probes
     literal = [s for s in verify["samples"] if s["prompt"] == USER_MESSAGE]
     assert len(literal) == 8
     assert any(s["output"].strip() == USER_MESSAGE for s in literal), literal[:2]
+    assert code == 1, stderr[-2000:]  # a confirmed finding fails the run
 
 
 def test_findings_on_the_same_call_share_one_engine(echo_run) -> None:
-    findings, progress, _ = echo_run
-    assert findings[1].verify is not None and findings[1].verify["verdict"] == "confirmed"
-    assert sum("loading" in line for line in progress) == 1, progress
+    _, data, stderr, _, _ = echo_run
+    assert replayed(data, "VL002")["verify"]["verdict"] == "confirmed"
+    assert stderr.count("loading ") == 1, stderr[-3000:]  # progress: one model load for both findings
 
 
 def test_engine_args_pass_through_and_cpu_defaults_apply(echo_run) -> None:
-    verify = echo_run[0][0].verify
+    verify = replayed(echo_run[1], "VL001")["verify"]
     assert verify["device"] == "cpu"
-    assert verify["engine_args"]["max_model_len"] == 128  # given
+    assert verify["engine_args"]["max_model_len"] == 128  # given with --engine-arg
     assert verify["engine_args"]["enforce_eager"] is True  # CPU default
     assert verify["engine_args"]["trust_remote_code"] is False
+    assert verify["trust_remote_code"] is False
 
 
 def test_random_model_is_not_confirmed_and_barely_echoes(random_run) -> None:
-    verify = random_run[0].verify
-    assert verify is not None
+    _, data, stderr = random_run
+    finding = replayed(data, "VL001")
+    verify = finding["verify"]
     assert verify["verdict"] in ("degenerate", "not-reproduced"), verify["reason"]
     assert verify["echo_rate"] <= 0.1
-    assert random_run[0].confidence == "medium"
-    whitespace = [s for s in verify["samples"] if not s["output"].strip()]
-    assert len(whitespace) >= len(verify["samples"]) // 2, [s["output"] for s in verify["samples"][:8]]
-    assert all(s["category"] == "empty" for s in whitespace)
-    assert verify["empty_rate"] >= 0.5
+    # Its chat replies are newlines, then a loop: empty or repetitive, never echo.
+    assert verify["empty_rate"] + verify["degenerate_rate"] >= 0.5, verify["samples"][:4]
+    assert all(s["category"] == "empty" for s in verify["samples"] if not s["output"].strip())
 
 
-def test_html_report_from_a_real_run(echo_run, tmp_path: Path) -> None:
-    findings, _, _ = echo_run
-    out = tmp_path / "verify.html"
-    write_html_report(findings, out)
-    page = out.read_text()
+def test_html_report_from_a_real_run(echo_run) -> None:
+    page = (echo_run[3] / "verify.html").read_text()
     assert "confirmed" in page and USER_MESSAGE in page
 
 
-def test_real_tier_timing_is_reported(echo_run) -> None:
-    _, _, seconds = echo_run
-    timings = echo_run[0][0].verify["timings"]
+def test_real_tier_timing(echo_run) -> None:
+    timings = replayed(echo_run[1], "VL001")["verify"]["timings"]
     assert timings["load_s"] > 0 and timings["generate_s"] < 30
-    print(f"echo model verify: {seconds:.1f} s wall, {timings}", file=sys.stderr)
+    print(f"echo model: vlint scan --verify took {echo_run[4]:.1f} s; engine {timings}", file=sys.stderr)

@@ -69,6 +69,11 @@ def check_vllm(python: str, timeout_s: float = 60.0) -> None:
         raise VerifyUnavailable(INSTALL_HINT + where)
 
 
+def check_available(options: VerifyOptions) -> None:
+    """Fail before the scan, not after it: raise VerifyUnavailable unless the engine interpreter has vllm."""
+    check_vllm(options.interpreter())
+
+
 # ---------------------------------------------------------------- model resolution
 
 
