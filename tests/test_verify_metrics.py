@@ -429,3 +429,25 @@ def test_check_available_names_the_interpreter_it_checked() -> None:
 
     with pytest.raises(VerifyUnavailable, match="/nonexistent/python"):
         check_available(VerifyOptions(python="/nonexistent/python"))
+
+
+def test_model_without_chat_template_is_skipped_with_that_reason() -> None:
+    refusal = (
+        "ChatTemplateResolutionError: As of transformers v4.44, default chat template is no longer "
+        "allowed, so you must provide a chat template if the tokenizer does not define one."
+    )
+
+    class NoTemplateEngine(FakeEngine):
+        def run(self, job: EngineJob, progress=None) -> EngineResult:
+            results = {
+                r.key: RequestResult(error=refusal)
+                if r.api == "chat"
+                else RequestResult(outputs=(GeneratedText("Paris."),))
+                for r in job.requests
+            }
+            return EngineResult(results=results, device="fake")
+
+    f = finding()
+    verify_findings([f], options(), engine=NoTemplateEngine(base_model))
+    assert f.verify is not None and f.verify["verdict"] == "skipped"
+    assert "no chat template" in f.verify["reason"] and "HTTP 400" in f.verify["reason"]

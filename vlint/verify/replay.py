@@ -360,11 +360,15 @@ def _verdict(plan: _Plan, results: Mapping[str, EngineResult], options: VerifyOp
         return _skipped(f"{kind}: {message}", options, **where)
     finding_out, errors = _score(plan.shapes, engine)
     if not finding_out:
-        return _skipped(
-            "vLLM rejected the finding's requests: " + (errors[0] if errors else "no outputs"),
-            options,
-            **where,
-        )
+        first = errors[0] if errors else "no outputs"
+        reason = "vLLM rejected the finding's requests: " + first
+        if "chat template" in first.lower():
+            # Evidence of another kind: the call fails outright (HTTP 400 from a server) instead of echoing.
+            reason = (
+                "the model has no chat template, so vLLM rejects every chat request (a server answers "
+                "HTTP 400); nothing to measure: " + first
+            )
+        return _skipped(reason, options, **where)
     control_out, _ = _score(plan.controls, engine)
     sibling_out: list[ScoredOutput] = []
     if plan.sibling is not None and plan.sibling.source is not None:
