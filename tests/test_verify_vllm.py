@@ -91,7 +91,8 @@ def run_cli(project: Path, model_dir: Path, out: Path, *extra: str) -> tuple[int
         str(report),
         *extra,
     ]
-    env = {**_offline_env(), "VLINT_VLLM_PYTHON": str(VLLM_PYTHON)}
+    # An empty Hugging Face cache: a developer's cached Qwen2.5-0.5B-Instruct must not join as a control.
+    env = {**_offline_env(), "VLINT_VLLM_PYTHON": str(VLLM_PYTHON), "HF_HOME": str(out / "hf-home")}
     done = subprocess.run(
         [sys.executable, "-m", "vlint.cli", *argv],
         cwd=project,

@@ -114,7 +114,7 @@ def resolve_model(model: str, options: VerifyOptions, *, cwd: Path | None = None
         return ResolvedModel(
             model, skip_reason=f"--model-path {model}={mapped}: no model directory (config.json) there"
         )
-    as_path = (base / model).expanduser()
+    as_path = base / Path(model).expanduser()  # an absolute path stays as it is
     if _local_dir(as_path):
         return ResolvedModel(model, str(as_path.resolve()), "local directory")
     snapshot = _cached_snapshot(model)
@@ -145,12 +145,15 @@ def instruct_sibling_ids(model: str) -> list[str]:
     return names
 
 
-def resolve_instruct_sibling(model: str, options: VerifyOptions) -> ResolvedModel | None:
+def resolve_instruct_sibling(
+    model: str, options: VerifyOptions, cwd: Path | None = None
+) -> ResolvedModel | None:
     """The instruct sibling, only when it is already local (a control is never worth a download)."""
     for sibling in instruct_sibling_ids(model):
         mapped = options.model_paths.get(sibling)
-        if mapped is not None and _local_dir(Path(mapped)):
-            return ResolvedModel(sibling, str(Path(mapped).resolve()), f"--model-path {sibling}={mapped}")
+        path = (cwd or Path.cwd()) / mapped if mapped is not None else None
+        if path is not None and _local_dir(path):
+            return ResolvedModel(sibling, str(path.resolve()), f"--model-path {sibling}={mapped}")
         snapshot = _cached_snapshot(sibling)
         if snapshot is not None:
             return ResolvedModel(sibling, str(snapshot), "local Hugging Face cache")
@@ -432,7 +435,7 @@ def verify_findings(
             plan.shapes, plan.note = finding_shapes(finding, options, cwd)
             plan.controls = control_shapes(list(dict.fromkeys(s.reference for s in plan.shapes)), options)
             if is_chat(finding):
-                plan.sibling = resolve_instruct_sibling(finding.model, options)
+                plan.sibling = resolve_instruct_sibling(finding.model, options, cwd)
                 if plan.sibling is not None:
                     plan.sibling_shapes = sibling_shapes(plan.shapes)
         plans.append(plan)
