@@ -15,6 +15,7 @@ variables stay unresolved.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,20 @@ def _parser() -> Any:
     return parser
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _ascii_shadow(src: bytes) -> bytes:
+    """The bytes the parser sees: every non-ASCII byte replaced by `x`, so byte offsets are unchanged.
+
+    tree-sitter-bash's external scanner crashed the process (a segfault, not an exception) on some
+    input with non-ASCII characters, found by fuzzing (tree-sitter 0.25/0.26, grammar 0.23/0.25). In
+    shell syntax non-ASCII bytes can only be word characters, so the parse is the same; words are
+    still read from the original bytes.
+    """
+    return _NON_ASCII.sub(b"x", src) if not src.isascii() else src
+
+
 def extract_shell_file(text: str, path: str) -> FileFacts:
     """A whole shell file: syntax errors are reported (the rest of the file is still read)."""
     return extract_shell(text, path, report_errors=True)
@@ -69,7 +84,7 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
         return facts  # no launch, no request and no assignment: nothing to parse for
     src = text.encode("utf-8", "surrogatepass")
     try:
-        tree = _parser().parse(src)
+        tree = _parser().parse(_ascii_shadow(src))
     except Exception as exc:  # pragma: no cover - the parser is total over bytes
         facts.errors.append(ParseError(path, f"shell parser failed: {exc}"))
         return facts
