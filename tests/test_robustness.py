@@ -157,3 +157,28 @@ def test_never_imports_vllm_or_runs_scanned_code(project, monkeypatch):
     scan_dir(root)
     assert not marker.exists()
     assert "vllm" not in sys.modules
+
+
+REGRESSIONS = REPO / "tests" / "fixtures" / "regressions"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in REGRESSIONS.iterdir()), ids=str)
+def test_inputs_that_once_crashed_vlint(case):
+    """Each input once killed the process (native parser crashes are intermittent: repeat them)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from vlint.api import extract_text\n"
+        "from vlint.discover import kind_of\n"
+        "p = Path(sys.argv[1])\n"
+        "text = p.read_text(encoding='utf-8')\n"
+        "for _ in range(400):\n"
+        "    extract_text(kind_of(p), text, p.name)\n"
+        "print('survived')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(REGRESSIONS / case)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "survived" in done.stdout, done.stderr[-2000:]
