@@ -175,7 +175,7 @@ def test_inputs_that_once_crashed_vlint(case):
         "from vlint.discover import kind_of\n"
         "p = Path(sys.argv[1])\n"
         "text = p.read_text(encoding='utf-8')\n"
-        "for _ in range(400):\n"
+        "for _ in range(1500):\n"
         "    extract_text(kind_of(p), text, p.name)\n"
         "print('survived')\n"
     )
