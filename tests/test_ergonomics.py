@@ -240,3 +240,23 @@ def test_min_confidence_filters(project):
     everything = scan_dir(root).findings
     assert all(f.confidence in ("low", "medium", "high") for f in everything)
     assert scan_dir(root, min_confidence="high").findings == [f for f in everything if f.confidence == "high"]
+
+
+def test_suppressions_in_notebook_cells_rst_comments_and_blockquoted_fences(project):
+    import json as _json
+
+    cell = ["from openai import OpenAI\n", "# vlint: ignore[VL001] notebook demo of the failure\n",
+            'OpenAI().chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n']
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": cell}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    root = project({
+        "nb.ipynb": _json.dumps(notebook, indent=1),
+        "doc.rst": ".. vlint: ignore[VL001] shows the failure on purpose\n\n.. code-block:: bash\n\n"
+                   "   curl localhost:8000/v1/chat/completions -d '{\"model\": \"Qwen/Qwen2.5-7B\", \"messages\": []}'\n",
+        "quote.md": "> <!-- vlint: ignore[VL001] -->\n> ```bash\n> curl localhost:8000/v1/chat/completions "
+                    "-d '{\"model\": \"Qwen/Qwen2.5-7B\", \"messages\": []}'\n> ```\n",
+    })
+    result = scan_dir(root)
+    assert result.findings == []
+    assert sorted(f.path for f in result.suppressed) == ["doc.rst", "nb.ipynb", "quote.md"]
+    assert next(f.suppressed for f in result.suppressed if f.path == "nb.ipynb") == "notebook demo of the failure"

@@ -174,3 +174,12 @@ def test_launch_with_config_file_takes_the_model_from_it(project):
     })
     result = scan_dir(root)
     assert rule_lines(result) == [("VL001", "app.py", 3)]
+
+
+def test_code_requests_prefer_code_launches_over_documentation(project):
+    root = project({
+        "serve.sh": "vllm serve Qwen/Qwen2.5-7B-Instruct --served-model-name qwen\n",
+        "README.md": "Older setup:\n\n```bash\nvllm serve Qwen/Qwen2.5-7B --served-model-name qwen\n```\n",
+        "app.py": CLIENT.format(alias="qwen"),
+    })
+    assert scan_dir(root).findings == []

@@ -141,6 +141,9 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
             engine_args=_parse_engine_args(engine_arg), trust_remote_code=trust_remote_code,
             progress=None if quiet else (lambda msg: click.echo(msg, err=True)),
         )
+        from vlint.verify import check_available
+
+        check_available(verify_options)  # fail fast, before the scan, when vLLM is missing
 
     stdin = (sys.stdin.read(), stdin_filename) if stdin_filename else None
     result = run_scan(targets, config, stdin=stdin)

@@ -25,7 +25,7 @@ SUFFIX_KINDS = {
     ".yaml": "yaml", ".yml": "yaml",
     ".json": "json", ".jsonl": "json",
     ".env": "dotenv",
-    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".qmd": "markdown", ".rmd": "markdown",
     ".rst": "rst",
     ".ipynb": "notebook",
     ".txt": "text",

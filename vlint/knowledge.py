@@ -23,5 +23,6 @@ def load_data(name: str) -> Any:
     """Load one YAML data file from rules/ (cached: the data is read-only during a run)."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster on models.yaml
     with open(rules_dir() / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader, on vlint's own data

@@ -114,6 +114,9 @@ def link(all_facts: Sequence[FileFacts]) -> Project:
                 continue
             name = value.literal.strip()
             hits = aliases.get(name.lower(), [])
+            # A README documenting another model under the same alias must not make real code ambiguous.
+            same_context = [h for h in hits if h[0].context == request.context]
+            hits = same_context or hits
             if hits:
                 for serve, _ in hits:
                     use_count[id(serve)] = use_count.get(id(serve), 0) + 1

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from vlint.findings import Finding
 
 _PATTERN = re.compile(
-    r"(?:#|//|<!--|;|--|\{#|REM\b)\s*vlint:\s*(?P<kind>ignore-file|ignore|disable-file|disable)\b"
-    r"(?:\[(?P<codes>[^\]]*)\])?(?P<reason>[^\n]*?)(?:-->|#\})?\s*$",
+    r"(?:#|//|<!--|;|--|\{#|REM\b|^\s*\.\.)\s*vlint:\s*(?P<kind>ignore-file|ignore|disable-file|disable)\b"
+    r"(?:\[(?P<codes>[^\]]*)\])?(?P<reason>[^\n]*?)(?:-->|#\})?(?:\\n)?(?:\",?)?\s*$",
     re.IGNORECASE,
 )
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_RST_BLOCK = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode|highlight)::")
+_FENCE = re.compile(r"^[\s>]*(```|~~~)")
 
 
 @dataclass
@@ -64,7 +65,9 @@ class SuppressionIndex:
                 (codes if code else unknown).append(code or ref)
             whole = match.group("kind").lower().endswith("-file")
             line_no = index + 1
-            standalone = raw[: match.start()].strip() == "" or raw.strip().startswith("<!--")
+            before = raw[: match.start()].strip(" \t>")  # `>` quotes a Markdown block
+            # A notebook's source line sits in a JSON string: `    "# vlint: ignore[...]\n",`.
+            standalone = before in ("", '"') or raw.strip().startswith("<!--")
             covers = {line_no}
             if standalone:
                 covers |= _following_lines(lines, index)
@@ -102,10 +105,19 @@ def _following_lines(lines: list[str], index: int) -> set[int]:
     if _FENCE.match(lines[j]):
         fence = _FENCE.match(lines[j]).group(1)  # type: ignore[union-attr]
         k = j + 1
-        while k < len(lines) and not lines[k].lstrip().startswith(fence):
+        while k < len(lines) and not lines[k].lstrip(" \t>").startswith(fence):
             covered.add(k + 1)
             k += 1
         covered.add(j + 1)
+        return covered
+    if _RST_BLOCK.match(lines[j]) or lines[j].rstrip().endswith("::"):
+        # reStructuredText: the directive's indented body follows.
+        indent = len(lines[j]) - len(lines[j].lstrip())
+        covered.add(j + 1)
+        k = j + 1
+        while k < len(lines) and (not lines[k].strip() or len(lines[k]) - len(lines[k].lstrip()) > indent):
+            covered.add(k + 1)
+            k += 1
         return covered
     covered.add(j + 1)
     # A multi-line statement (an open bracket or a trailing backslash) is covered to its end.
