@@ -200,6 +200,7 @@ class _Collector(cst.CSTVisitor):
         self.self_attrs: dict[str, list[Binding]] = {}
         self.all_bindings: dict[str, list[Binding]] = {}
         self.class_stack: list[str] = []
+        self.classes: dict[str, Scope] = {}
 
     def _line(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.line
@@ -216,7 +217,9 @@ class _Collector(cst.CSTVisitor):
         self.scope_of[id(node)] = self.module_scope
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.bind(node.name.value, Binding(None, self._line(node)))
         self._push(node, "class")
+        self.classes[node.name.value] = self.scope
         self.class_stack.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -227,12 +230,34 @@ class _Collector(cst.CSTVisitor):
         self.scope.bind(node.name.value, Binding(None, self._line(node)))
         self._push(node, "function")
         params = node.params
+        option_defaults = self._click_option_defaults(node)
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             line = self._line(param)
             if param.default is not None:
                 self.scope.params[param.name.value] = Binding(param.default, line)
+            elif param.name.value in option_defaults:
+                self.scope.params[param.name.value] = option_defaults[param.name.value]
             else:
                 self.scope.params[param.name.value] = Binding(None, line)
+
+    def _click_option_defaults(self, node: cst.FunctionDef) -> dict[str, Binding]:
+        """`@click.option("--model-name", default=X)` gives parameter `model_name` the default X."""
+        out: dict[str, Binding] = {}
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call) or attribute_chain(call.func)[-1:] != ["option"]:
+                continue
+            names = [a.value.evaluated_value for a in call.args
+                     if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+            names = [n for n in names if isinstance(n, str)]
+            default = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "default"),
+                           None)
+            plain = [n for n in names if not n.startswith("-")]
+            longs = [n for n in names if n.startswith("--")]
+            dest = plain[0] if plain else (longs[0].lstrip("-").split("/")[0].replace("-", "_") if longs else None)
+            if dest and default is not None:
+                out[dest] = Binding(default, self._line(decorator))
+        return out
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._pop()
@@ -406,6 +431,18 @@ class _Extractor(cst.CSTVisitor):
             return self._resolve_attribute(node, line, depth)
         if isinstance(node, cst.Subscript):
             return self._resolve_subscript(node, line, depth)
+        if isinstance(node, cst.IfExp):
+            # `sys.argv[1] if len(sys.argv) > 1 else "Qwen/..."`: when one branch alone is knowable, it is
+            # the value the code falls back to.
+            body = self.value_of(node.body, line, depth + 1)
+            orelse = self.value_of(node.orelse, line, depth + 1)
+            known = [v for v in (body, orelse) if v is not None and v.known]
+            if len(known) == 2 and known[0].literal == known[1].literal:
+                return known[0]
+            if len(known) == 1:
+                v = known[0]
+                return Value(v.literal, v.location, v.note or "the literal branch of a conditional", v.env, True)
+            return None
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             # `os.getenv("M") or "default"`: the right side is the fallback.
             left = self.value_of(node.left, line, depth + 1)
@@ -480,6 +517,17 @@ class _Extractor(cst.CSTVisitor):
             note = f"default of os.environ.get({key.literal!r})" if default is not None else ""
             return Value(literal, default.location if default else loc, note, env=key.literal,
                          is_default=default is not None)
+        tail = qual.rsplit(".", 1)[-1]
+        if tail in ("Option", "Argument", "Field", "field") and node.args:
+            # typer.Option(default), pydantic Field(default=...), dataclasses field(default=...)
+            default = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "default"),
+                           None)
+            if default is None and tail in ("Option", "Argument", "Field") and node.args[0].keyword is None:
+                default = node.args[0].value
+            value = self.value_of(default, line, depth + 1) if default is not None else None
+            if value is not None and value.known:
+                return Value(value.literal, value.location, value.note or f"default of {tail}()", value.env, True)
+            return None
         if qual in ("str", "float", "int") and len(node.args) == 1:
             inner = self.value_of(node.args[0].value, line, depth + 1)
             if inner is None or inner.literal is None:
@@ -513,10 +561,39 @@ class _Extractor(cst.CSTVisitor):
                 if value is not None:
                     return Value(value.literal, value.location, f"argparse default of --{attr.replace('_', '-')}",
                                  value.env, True)
-        qual = self._qualname(node)
-        if qual == "os.environ":
+        return self._instance_attribute(node, line, depth)
+
+    def _instance_attribute(self, node: cst.Attribute, line: int, depth: int) -> Value | None:
+        """`cfg.model` where `cfg = Config(...)` (or `Config.model`) and the class body sets `model = ...`:
+        dataclasses, pydantic settings and plain classes alike. A keyword given to the constructor wins."""
+        attr = node.attr.value
+        base = node.value
+        call: cst.Call | None = None
+        class_name: str | None = None
+        if isinstance(base, cst.Name) and base.value in self.c.classes:
+            class_name = base.value
+        else:
+            target: cst.BaseExpression | None = base
+            if isinstance(base, cst.Name):
+                binding = self.scope.lookup(base.value, line)
+                target = binding.node if binding is not None else None
+            if isinstance(target, cst.Call) and isinstance(target.func, cst.Name) \
+                    and target.func.value in self.c.classes:
+                call, class_name = target, target.func.value
+        if class_name is None:
             return None
-        return None
+        if call is not None:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == attr:
+                    return self.value_of(arg.value, line, depth + 1)
+        bindings = self.c.classes[class_name].names.get(attr)
+        if not bindings or bindings[-1].node is None:
+            return None
+        value = self._resolve_in_module(bindings[-1], depth)
+        if value is None or not value.known:
+            return None
+        note = value.note or f"default of `{class_name}.{attr}`"
+        return Value(value.literal, value.location, note, value.env, True)
 
     def _resolve_in_module(self, binding: Binding, depth: int) -> Value | None:
         saved = self.scope
