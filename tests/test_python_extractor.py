@@ -220,3 +220,59 @@ def test_syntax_error_is_reported_not_raised():
 def test_prefilter_skips_files_without_trigger_words():
     facts = extract_python("def broken(:\n  x = 1\n", "plain.py")
     assert facts.errors == []  # never parsed: nothing in it could be a request
+
+
+def test_config_classes_conditionals_and_cli_option_defaults():
+    found = requests_of("""
+        import sys
+        from dataclasses import dataclass, field
+        import click
+        import typer
+        from pydantic import BaseModel, Field
+        from openai import OpenAI
+
+        @dataclass
+        class Settings:
+            model: str = "Qwen/Qwen2.5-7B"
+            temperature: float = 0.0
+
+        class Cfg(BaseModel):
+            model_name: str = Field(default="meta-llama/Llama-3.1-8B")
+
+        MODEL = sys.argv[1] if len(sys.argv) > 1 else "mistralai/Mistral-7B-v0.1"
+        client = OpenAI()
+        settings = Settings()
+        client.chat.completions.create(model=settings.model, messages=[], temperature=settings.temperature)
+        client.chat.completions.create(model=Cfg().model_name, messages=[])
+        client.chat.completions.create(model=Settings(model="Qwen/Qwen2.5-7B-Instruct").model, messages=[])
+        client.chat.completions.create(model=MODEL, messages=[])
+
+        @click.command()
+        @click.option("--model-id", default="Qwen/Qwen2.5-0.5B")
+        def main(model_id):
+            client.chat.completions.create(model=model_id, messages=[])
+
+        def cli(model: str = typer.Option("Qwen/Qwen2.5-1.5B", help="model")):
+            client.chat.completions.create(model=model, messages=[])
+    """)
+    assert [r.model.literal for r in found] == [
+        "Qwen/Qwen2.5-7B", "meta-llama/Llama-3.1-8B", "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-v0.1",
+        "Qwen/Qwen2.5-0.5B", "Qwen/Qwen2.5-1.5B"]
+    assert found[0].temperature.literal == 0.0
+
+
+def test_other_chat_frameworks():
+    found = requests_of("""
+        import dspy
+        from langchain.chat_models import init_chat_model
+        from langchain_openai import AzureChatOpenAI
+        from langchain_community.chat_models import ChatLiteLLM
+        a = init_chat_model("Qwen/Qwen2.5-7B", model_provider="openai", temperature=0)
+        b = dspy.LM("openai/Qwen/Qwen2.5-7B", api_base="http://localhost:8000/v1")
+        c = dspy.LM("openai/Qwen/Qwen2.5-7B", model_type="text")
+        d = AzureChatOpenAI(model="Qwen/Qwen2.5-7B")
+        e = ChatLiteLLM(model="hosted_vllm/Qwen/Qwen2.5-7B")
+    """)
+    assert [(r.api, r.model.literal) for r in found] == [
+        ("chat", "Qwen/Qwen2.5-7B"), ("chat", "Qwen/Qwen2.5-7B"), ("completion", "Qwen/Qwen2.5-7B"),
+        ("chat", "Qwen/Qwen2.5-7B"), ("chat", "Qwen/Qwen2.5-7B")]

@@ -36,6 +36,7 @@ class CallSpec:
     strip_prefix: bool = False
     body: str | None = None
     chat_flag: str | None = None
+    api_switch: tuple[str, tuple[tuple[str, str], ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def _spec(entry: dict[str, Any]) -> CallSpec:
         strip_prefix=bool(entry.get("strip_prefix", False)),
         body=entry.get("body"),
         chat_flag=entry.get("chat_flag"),
+        api_switch=(entry["api_switch"]["keyword"], tuple(entry["api_switch"]["values"].items()))
+        if "api_switch" in entry else None,
     )
 
 
@@ -749,6 +752,9 @@ class _Extractor(cst.CSTVisitor):
             flag = self.value_of(keywords[spec.chat_flag], line)
             if flag is not None and flag.literal is True:
                 api = "chat"
+        if spec.api_switch and spec.api_switch[0] in keywords:
+            chosen = self.value_of(keywords[spec.api_switch[0]], line)
+            api = dict(spec.api_switch[1]).get(str(chosen.literal) if chosen else "", api)
         body = self.dict_literal(keywords.get(spec.body), line) if spec.body else None
         model = self._model_value(self._pick(positional, keywords, spec.model), line, spec.strip_prefix)
         temp_node = self._pick(positional, keywords, spec.temperature)
