@@ -863,3 +863,10 @@ def test_family_rules_agree_with_curated_ids() -> None:
             verdict = _by_family(kb, name)
             if verdict is not None:
                 assert verdict.kind == kind, (model_id, verdict.kind, verdict.reason)
+
+
+def test_a_bare_tinyllama_folder_is_unknown_not_base():
+    """patterns.md P2: `/data/models/tinyllama`'s identity lives elsewhere; guessing base would be a finding."""
+    from vlint.classify import classify as _classify
+
+    assert _classify("/data/models/tinyllama").kind == "unknown"
