@@ -182,3 +182,34 @@ def test_inputs_that_once_crashed_vlint(case):
     done = subprocess.run([sys.executable, "-c", script, str(REGRESSIONS / case)], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0 and "survived" in done.stdout, done.stderr[-2000:]
+
+
+def test_a_hundred_thousand_files_stay_within_bounded_memory(tmp_path):
+    """Facts are kept per file only when a file says something; a huge tree of irrelevant files must not
+    make memory grow with it. Measured as peak RSS of a child process scanning 100k files."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "tree"
+    body = "# notes about the weather station\nvalue = 1\n"
+    for d in range(200):
+        folder = root / f"pkg{d}"
+        folder.mkdir(parents=True)
+        for i in range(500):
+            (folder / f"m{i}.py").write_text(body)
+    (root / "pkg0" / "client.py").write_text(
+        'from openai import OpenAI\nOpenAI().chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n')
+    script = (
+        "import resource, sys\n"
+        "from vlint.api import scan\n"
+        "from vlint.config import Config\n"
+        "r = scan([sys.argv[1]], Config(cache=False, jobs=1))\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+        "print(r.files_scanned, len(r.findings), peak)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    files, findings, peak_mib = map(int, done.stdout.split())
+    assert files == 100_001 and findings == 1
+    print(f"peak RSS {peak_mib} MiB for 100k files")
+    assert peak_mib < 400, f"peak RSS {peak_mib} MiB for 100k files"
