@@ -109,9 +109,9 @@ def test_config_command_shows_origin(project, monkeypatch, capsys):
     root = project({"pyproject.toml": "[tool.vlint]\ntemperature-threshold = 0.3\n"})
     code, out = run(["config"], root, monkeypatch, capsys)
     assert code == 0
-    line = next(l for l in out.out.splitlines() if l.startswith("temperature-threshold"))
+    line = next(row for row in out.out.splitlines() if row.startswith("temperature-threshold"))
     assert "0.3" in line and "pyproject.toml" in line
-    assert any(l.startswith("fail-on") and "default" in l for l in out.out.splitlines())
+    assert any(row.startswith("fail-on") and "default" in row for row in out.out.splitlines())
 
 
 # ---- suppressions -----------------------------------------------------------------------------------

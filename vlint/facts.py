@@ -7,9 +7,9 @@ never see a parser. Every record carries a `Location` so findings point at the r
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, Union
+from typing import Literal
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 Api = Literal["chat", "completion", "offline-chat", "offline-generate"]
 CHAT_APIS: frozenset[str] = frozenset({"chat", "offline-chat"})

@@ -51,31 +51,17 @@ def _key(source: SourceFile, data: bytes, config: Config) -> str:
     return digest.hexdigest()
 
 
-def _extract_one(args: tuple[SourceFile, Config, str | None]) -> tuple[FileFacts, str | None]:
-    source, config, folder = args
-    from vlint.api import extract_file
-
-    if folder is None:
-        return _slim(extract_file(source, config))
-    try:
-        data = source.path.read_bytes()
-    except OSError:
-        return _slim(extract_file(source, config))
-    entry = Path(folder) / _key(source, data, config)
+def _load(entry: Path) -> tuple[FileFacts, str | None] | None:
     try:
         with open(entry, "rb") as fh:
             facts, text = pickle.load(fh)
-            return facts, text
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
-        pass
-    result = _slim(extract_file(source, config))
-    _store(entry, result)
-    return result
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError):
+        return None
+    return facts, text
 
 
-def _slim(result: tuple[FileFacts, str | None]) -> tuple[FileFacts, str | None]:
+def _slim(facts: FileFacts, text: str | None) -> tuple[FileFacts, str | None]:
     """Keep a file's text only when it holds a suppression comment (the only later use of it)."""
-    facts, text = result
     return facts, text if text is not None and "vlint:" in text.lower() else None
 
 
@@ -90,21 +76,69 @@ def _store(entry: Path, payload: object) -> None:
         pass  # a read-only checkout still scans, just without a cache
 
 
-def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None = None) -> Iterator[tuple[FileFacts, str | None]]:
-    """Facts (and text, for suppression comments) of every file, in discovery order."""
-    from vlint.api import default_jobs
+def _extract_task(task: tuple[str, str, str]) -> FileFacts:
+    from vlint.api import extract_text
 
-    folder = str(cache_dir(config, cwd or Path.cwd())) if config.cache else None
+    kind, text, display = task
+    return extract_text(kind, text, display)
+
+
+def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None = None) -> Iterator[tuple[FileFacts, str | None]]:
+    """Facts (and text, for suppression comments) of every file, in discovery order.
+
+    Each file is read once, here. A file the prefilter rules out gets empty facts without a hash or a
+    cache look-up (filtering is cheaper than either); the others come from the cache, or are extracted:
+    in this process for a few, in a process pool for many (largest first, so no worker is left with
+    a big file at the end), and stored.
+    """
+    from vlint.api import default_jobs, read_bytes_and_text
+    from vlint.extract import passes_word_check
+
+    folder = cache_dir(config, cwd or Path.cwd()) if config.cache else None
     if folder is not None:
-        _ensure_gitignore(Path(folder))
-    jobs = default_jobs(len(sources), config)
-    tasks = [(source, config, folder) for source in sources]
+        _ensure_gitignore(folder)
+    results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
+    misses: list[tuple[int, str, Path | None]] = []  # (index, text, cache entry)
+    for index, source in enumerate(sources):
+        data, text, error = read_bytes_and_text(source, config.max_file_size)
+        if text is None or not passes_word_check(source.kind, text):
+            facts = FileFacts(source.display, source.kind)
+            if error is not None:
+                facts.errors.append(error)
+            results[index] = _slim(facts, text)
+            continue
+        entry = folder / _key(source, data, config) if folder is not None and data is not None else None
+        cached = _load(entry) if entry is not None else None
+        if cached is not None:
+            results[index] = cached
+        else:
+            misses.append((index, text, entry))
+
+    jobs = min(default_jobs(len(misses), config), len(misses))
+    tasks = [(sources[i].kind, text, sources[i].display) for i, text, _ in misses]
     if jobs <= 1:
-        for task in tasks:
-            yield _extract_one(task)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_extract_one, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
+        extracted: Iterator[FileFacts] = map(_extract_task, tasks)
+        _place(results, misses, extracted)
+    else:
+        order = sorted(range(len(tasks)), key=lambda k: -len(tasks[k][1]))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = list(pool.map(_extract_task, [tasks[k] for k in order], chunksize=1))
+        by_task: list[FileFacts | None] = [None] * len(tasks)
+        for k, facts in zip(order, done, strict=True):
+            by_task[k] = facts
+        _place(results, misses, iter(by_task))  # type: ignore[arg-type]
+    for result in results:
+        assert result is not None
+        yield result
+
+
+def _place(results: list[tuple[FileFacts, str | None] | None], misses: list[tuple[int, str, Path | None]],
+           extracted: Iterator[FileFacts]) -> None:
+    for (index, text, entry), facts in zip(misses, extracted, strict=True):
+        result = _slim(facts, text)
+        if entry is not None:
+            _store(entry, result)
+        results[index] = result
 
 
 def _ensure_gitignore(folder: Path) -> None:

@@ -5,7 +5,7 @@ The data ships inside the wheel as `vlint/rules/`; in a source checkout it is th
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ def rules_dir() -> Path:
     raise FileNotFoundError("vlint's rules/ data directory is missing from this installation")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_data(name: str) -> Any:
     """Load one YAML data file from rules/ (cached: the data is read-only during a run)."""
     import yaml

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from vlint.knowledge import rules_dir
 
@@ -38,7 +38,7 @@ class RuleDoc:
     examples: tuple[Example, ...]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_doc(code: str) -> RuleDoc:
     path = rules_dir() / "docs" / f"{code}.md"
     text = path.read_text(encoding="utf-8")

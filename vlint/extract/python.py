@@ -107,8 +107,12 @@ def catalogue() -> Catalogue:
 
 
 def might_matter(text: str) -> bool:
-    """The byte-level prefilter: a file with none of the catalogue's words cannot hold a fact."""
-    return any(word in text for word in catalogue().prefilter)
+    """Whether libcst needs to see `text`: False only for a text this extractor provably gets nothing
+    from. Two stages (the argument is written in `vlint.extract`): words in the text, which a scan has
+    already checked before importing this module, then the calls in CPython's `ast`."""
+    from vlint.extract import python_calls_match, python_words_match
+
+    return python_words_match(text) and python_calls_match(text)
 
 
 def strip_provider_prefix(model: str) -> str:
@@ -304,7 +308,7 @@ class _Collector(cst.CSTVisitor):
                 values = [e.value for e in value.elements]
             else:
                 values = [None] * len(target.elements)
-            for element, sub in zip(target.elements, values):
+            for element, sub in zip(target.elements, values, strict=False):
                 self._bind_target(element.value, sub, line)
 
     def visit_Assign(self, node: cst.Assign) -> None:
