@@ -58,12 +58,14 @@ def test_prefilter_skips_only_files_that_hold_nothing(synthetic, monkeypatch) ->
 
     root, _ = synthetic
     texts = {p: p.read_text() for p in sorted(root.rglob("*.py"))}
-    filtered = {p: py.extract_python(t, str(p)) for p, t in texts.items()}
-    kept = [p for p, t in texts.items() if registry.might_hold_facts("python", t)]
-    assert 0 < len(kept) < len(texts) / 2  # the filter does filter
+    dropped = [p for p, t in texts.items() if not registry.might_hold_facts("python", t)]
+    assert 0 < len(texts) / 2 < len(dropped) < len(texts)  # the filter does filter
+    # Every near miss, and a sample of the plain modules (one template, many seeds).
+    plain = [p for p in dropped if p.name == "core.py"]
+    checked = [p for p in dropped if p.name != "core.py"] + plain[:25]
     monkeypatch.setattr(py, "might_matter", lambda text: True)
-    for path, text in texts.items():
-        assert py.extract_python(text, str(path)) == filtered[path], path
+    for path in checked:
+        assert py.extract_python(texts[path], str(path)) == py.FileFacts(str(path), "python"), path
 
 
 def _catalogue_snippets() -> list[str]:

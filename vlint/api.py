@@ -118,7 +118,8 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
         from vlint.filecache import extract_all
 
         for facts, text in extract_all(sources, config):
-            all_facts.append(facts)
+            if facts.serves or facts.requests or facts.env or facts.errors:
+                all_facts.append(facts)  # most files say nothing: keeping them would only cost memory
             if text is not None:
                 suppressions.add_file(facts.path, text)
         result.files_scanned = len(sources)

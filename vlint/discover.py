@@ -9,6 +9,7 @@ configuration excludes them (pre-commit passes file names one by one).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -66,6 +67,9 @@ def kind_of(path: Path, head: bytes | None = None) -> str | None:
 
 
 def display_path(path: Path, cwd: Path) -> str:
+    text, base = os.fspath(path), os.fspath(cwd)
+    if text.startswith(base) and text[len(base):len(base) + 1] == os.sep and ".." not in text:
+        return text[len(base) + 1:].replace(os.sep, "/")  # the walk's common case, without pathlib
     try:
         rel = os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
@@ -77,7 +81,7 @@ class _GitIgnore:
     """The .gitignore rules that apply under one folder, stacked as the walk descends."""
 
     def __init__(self) -> None:
-        self._stack: list[tuple[Path, object]] = []
+        self._stack: list[tuple[str, object, re.Pattern[str] | None]] = []
 
     def push(self, folder: Path) -> bool:
         ignore_file = folder / ".gitignore"
@@ -90,25 +94,41 @@ class _GitIgnore:
             spec = pathspec.GitIgnoreSpec.from_lines(lines)
         except (OSError, ValueError):
             return False
-        self._stack.append((folder, spec))
+        self._stack.append((os.fspath(folder), spec, _any_pattern(spec)))
         return True
 
     def pop(self) -> None:
         self._stack.pop()
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: Path | str, is_dir: bool) -> bool:
         result = False
-        for folder, spec in self._stack:
-            try:
-                rel = path.relative_to(folder).as_posix()
-            except ValueError:
+        path = os.fspath(path)
+        for folder, spec, any_pattern in self._stack:
+            if not path.startswith(folder) or path[len(folder):len(folder) + 1] not in (os.sep, "/"):
                 continue
+            rel = path[len(folder) + 1:].replace(os.sep, "/")
             if is_dir:
                 rel += "/"
+            if any_pattern is not None and any_pattern.match(rel) is None:
+                continue  # no pattern of this file matches: it has no say (most paths, in one C call)
             verdict = spec.check_file(rel)  # type: ignore[attr-defined]
             if verdict.include is not None:
                 result = bool(verdict.include)
         return result
+
+
+def _any_pattern(spec: object) -> re.Pattern[str] | None:
+    """One regex matching wherever any of the spec's patterns matches (pathspec tries them one by one in
+    Python: 2 s of a 3,000-file walk with a 120-line .gitignore). None when it cannot be built."""
+    try:
+        sources = [p.regex.pattern for p in spec.patterns  # type: ignore[attr-defined]
+                   if p.include is not None and p.regex is not None]
+        if not sources:
+            return re.compile(r"(?!)")
+        unnamed = (re.sub(r"\(\?P<[^>]+>", "(?:", src) for src in sources)
+        return re.compile("|".join(f"(?:{src})" for src in unnamed))
+    except (AttributeError, TypeError, re.error):
+        return None
 
 
 def _is_venv(folder: Path) -> bool:

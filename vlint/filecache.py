@@ -102,11 +102,12 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
     for index, source in enumerate(sources):
         data, text, error = read_bytes_and_text(source, config.max_file_size)
         if text is None or not passes_word_check(source.kind, text):
-            facts = FileFacts(source.display, source.kind)
-            if error is not None:
-                facts.errors.append(error)
-            results[index] = _slim(facts, text)
-            continue
+            if error is not None or (text is not None and "vlint:" in text.lower()):
+                facts = FileFacts(source.display, source.kind)
+                if error is not None:
+                    facts.errors.append(error)
+                results[index] = _slim(facts, text)
+            continue  # None: empty facts, made when yielded (a 100k-file tree need not hold 100k of them)
         entry = folder / _key(source, data, config) if folder is not None and data is not None else None
         cached = _load(entry) if entry is not None else None
         if cached is not None:
@@ -127,9 +128,8 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
         for k, facts in zip(order, done, strict=True):
             by_task[k] = facts
         _place(results, misses, iter(by_task))  # type: ignore[arg-type]
-    for result in results:
-        assert result is not None
-        yield result
+    for source, result in zip(sources, results, strict=True):
+        yield result if result is not None else (FileFacts(source.display, source.kind), None)
 
 
 def _place(results: list[tuple[FileFacts, str | None] | None], misses: list[tuple[int, str, Path | None]],
