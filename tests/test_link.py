@@ -183,3 +183,36 @@ def test_code_requests_prefer_code_launches_over_documentation(project):
         "app.py": CLIENT.format(alias="qwen"),
     })
     assert scan_dir(root).findings == []
+
+
+def test_constants_imported_from_project_modules(project):
+    root = project({
+        "app/__init__.py": "",
+        "app/settings.py": 'MODEL_NAME = "Qwen/Qwen2.5-7B"\nTEMPERATURE = 0.0\nOTHER = os.getenv("X", "gpt-4o")\n',
+        "app/client.py": """
+            from openai import OpenAI
+            from .settings import MODEL_NAME, TEMPERATURE
+            from app import settings
+            client = OpenAI()
+            client.chat.completions.create(model=MODEL_NAME, messages=[], temperature=TEMPERATURE)
+            client.chat.completions.create(model=settings.OTHER, messages=[])
+        """,
+        "tools/run.py": """
+            import openai
+            from app.settings import MODEL_NAME as M
+            openai.ChatCompletion.create(model=M, messages=[])
+        """,
+    })
+    result = scan_dir(root)
+    assert rule_lines(result) == [("VL001", "app/client.py", 5), ("VL001", "tools/run.py", 3),
+                                  ("VL002", "app/client.py", 5)]
+    assert any("app/settings.py" in e for e in result.findings[0].evidence), result.findings[0].evidence
+
+
+def test_imports_from_libraries_stay_unresolved(project):
+    root = project({"c.py": """
+        from openai import OpenAI
+        from somelib.defaults import MODEL
+        OpenAI().chat.completions.create(model=MODEL, messages=[])
+    """})
+    assert scan_dir(root).findings == []

@@ -132,7 +132,7 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     from vlint.judge import Judge, rule_enabled
     from vlint.link import link
 
-    project = link(all_facts)
+    project = link(all_facts, cwd)
     findings = Judge(config, base_dir=config.root or cwd).run(project)
     findings = _dedupe(findings)
     findings = [f for f in findings if rule_enabled(f.rule, config, f.path)]

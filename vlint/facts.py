@@ -43,6 +43,7 @@ class Value:
     note: str = ""
     env: str | None = None
     is_default: bool = False
+    symbol: str | None = None  # a constant of another module, `pkg.config:MODEL` (`.config:X` relative)
 
     @property
     def known(self) -> bool:
@@ -60,7 +61,7 @@ class Value:
 
     def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
         return replace(self, literal=literal, note=note, location=location or self.location, env=None,
-                       is_default=False)
+                       is_default=False, symbol=None)
 
 
 @dataclass(frozen=True)

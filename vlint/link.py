@@ -8,10 +8,12 @@ What cannot be resolved stays unresolved, and is never guessed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from vlint.facts import EnvBinding, FileFacts, Request, Serve, Value
+from vlint.facts import EnvBinding, FileFacts, Location, Request, Serve, Value
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,47 @@ def _env_table(facts: Iterable[FileFacts]) -> dict[str, list[EnvBinding]]:
     return table
 
 
-def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]]) -> Value | None:
-    """A Value whose environment reference is replaced by the project's one agreed assignment."""
+def resolve_symbol(value: Value, importer: str, base: Path) -> Value | None:
+    """`from .settings import MODEL` / `settings.MODEL`: the constant in that module's file, if it is in
+    the project (looked up next to the importing file, then from the folders above it)."""
+    from vlint.extract.python import module_constants
+
+    module, _, name = value.symbol.partition(":")  # type: ignore[union-attr]
+    level = len(module) - len(module.lstrip("."))
+    parts = [p for p in module.lstrip(".").split(".") if p]
+    here = (base / importer).parent
+    inside = [p for p in (here, *here.parents) if p == base or base in p.parents]  # never above the scan root
+    folders = (inside[level - 1:level] if level else inside)
+    for folder in folders:
+        for candidate in (folder.joinpath(*parts).with_suffix(".py") if parts else None,
+                          folder.joinpath(*parts, "__init__.py")):
+            if candidate is None or not candidate.is_file():
+                continue
+            try:
+                constants = module_constants(candidate.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                return None
+            if name in constants:
+                literal, line, column = constants[name]
+                shown = _display(candidate, base)
+                location = Location(shown, line, column)
+                return replace(value, literal=literal, symbol=None, location=location,
+                               note=f"`{name}` set in {shown}")
+            return None
+    return None
+
+
+def _display(path: Path, base: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]], base: Path | None = None) -> Value | None:
+    """A Value whose environment reference is replaced by the project's one agreed assignment, and whose
+    imported constant is replaced by its value in the imported module."""
+    if value is not None and value.symbol is not None and value.location is not None:
+        value = resolve_symbol(value, value.location.path, base or Path.cwd())
     if value is None or value.env is None:
         return value
     bindings = env.get(value.env, [])
@@ -67,21 +108,23 @@ def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]]) -> Valu
     return None
 
 
-def _served_model(serve: Serve, env: dict[str, list[EnvBinding]]) -> Value | None:
-    value = resolve_value(serve.model, env)
+def _served_model(serve: Serve, env: dict[str, list[EnvBinding]], base: Path) -> Value | None:
+    value = resolve_value(serve.model, env, base)
     if value is None or not isinstance(value.literal, str) or not value.literal.strip():
         return None
     return value
 
 
-def link(all_facts: Sequence[FileFacts]) -> Project:
+def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
+    """`base` is the folder display paths are relative to (the scan's working directory)."""
+    base = Path(os.path.abspath(base or Path.cwd()))
     env = _env_table(all_facts)
     serves: list[tuple[Serve, Value]] = []
     by_config: dict[str, list[tuple[Serve, Value]]] = {}
     pending: list[Serve] = []
     for file_facts in all_facts:
         for serve in file_facts.serves:
-            value = _served_model(serve, env)
+            value = _served_model(serve, env, base)
             if value is not None:
                 serves.append((serve, value))
                 if serve.launcher == "vllm-config":
@@ -109,7 +152,11 @@ def link(all_facts: Sequence[FileFacts]) -> Project:
     use_count: dict[int, int] = {}
     for file_facts in all_facts:
         for request in file_facts.requests:
-            value = resolve_value(request.model, env)
+            if request.temperature is not None and (request.temperature.env or request.temperature.symbol):
+                resolved_temperature = resolve_value(request.temperature, env, base)
+                if resolved_temperature is not None:
+                    request = replace(request, temperature=resolved_temperature)
+            value = resolve_value(request.model, env, base)
             if value is None or not isinstance(value.literal, str) or not value.literal.strip():
                 continue
             name = value.literal.strip()

@@ -7,6 +7,7 @@ lookups, dict literals used as keyword sets or bodies). What cannot be resolved 
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import re
 from collections.abc import Iterator, Sequence
@@ -208,6 +209,7 @@ class _Collector(cst.CSTVisitor):
         self.all_bindings: dict[str, list[Binding]] = {}
         self.class_stack: list[str] = []
         self.classes: dict[str, Scope] = {}
+        self.from_imports: dict[str, tuple[str, str]] = {}
 
     def _line(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.line
@@ -293,6 +295,8 @@ class _Collector(cst.CSTVisitor):
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self.imports[local] = f"{module}.{name}" if module else name
+            dots = "." * len(node.relative)
+            self.from_imports[local] = (f"{dots}{module}", name)
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None, line: int) -> None:
         if isinstance(target, cst.Name):
@@ -423,7 +427,10 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
                 return Value({"True": True, "False": False, "None": None}[node.value], loc)
-            return self._resolve_name(node.value, line, depth)
+            named = self._resolve_name(node.value, line, depth)
+            if named is not None and named.location is None:
+                named = dataclasses.replace(named, location=loc)
+            return named
         if isinstance(node, cst.FormattedString):
             return self._resolve_fstring(node, line, depth)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
@@ -435,7 +442,10 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.Call):
             return self._resolve_call_value(node, line, depth)
         if isinstance(node, cst.Attribute):
-            return self._resolve_attribute(node, line, depth)
+            attribute = self._resolve_attribute(node, line, depth)
+            if attribute is not None and attribute.location is None:
+                attribute = dataclasses.replace(attribute, location=loc)
+            return attribute
         if isinstance(node, cst.Subscript):
             return self._resolve_subscript(node, line, depth)
         if isinstance(node, cst.IfExp):
@@ -463,6 +473,10 @@ class _Extractor(cst.CSTVisitor):
     def _resolve_name(self, name: str, line: int, depth: int) -> Value | None:
         binding = self.scope.lookup(name, line)
         if binding is None:
+            if name in self.c.from_imports:
+                # `from .settings import MODEL`: the linker reads that module's constants.
+                module, imported = self.c.from_imports[name]
+                return Value(None, None, f"`{imported}` imported from {module or '.'}", symbol=f"{module}:{imported}")
             return None
         if binding.value is not None:
             return binding.value
@@ -475,7 +489,7 @@ class _Extractor(cst.CSTVisitor):
             return value
         param = name in self._params_chain()
         note = f"default of parameter `{name}`" if param else f"`{name}` set at line {binding.line}"
-        return Value(value.literal, value.location, note, value.env, value.is_default)
+        return dataclasses.replace(value, note=note)
 
     def _params_chain(self) -> set[str]:
         names: set[str] = set()
@@ -568,6 +582,13 @@ class _Extractor(cst.CSTVisitor):
                 if value is not None:
                     return Value(value.literal, value.location, f"argparse default of --{attr.replace('_', '-')}",
                                  value.env, True)
+        if isinstance(base, cst.Name) and self.scope.lookup(base.value, line) is None \
+                and base.value in self.c.imports and base.value not in self.c.classes:
+            module = self.c.imports[base.value]
+            if base.value in self.c.from_imports:  # `from pkg import settings` then `settings.MODEL`
+                parent, name = self.c.from_imports[base.value]
+                module = f"{parent}.{name}" if parent.strip(".") else f"{parent}{name}"
+            return Value(None, None, f"`{attr}` of module {module}", symbol=f"{module}:{attr}")
         return self._instance_attribute(node, line, depth)
 
     def _instance_attribute(self, node: cst.Attribute, line: int, depth: int) -> Value | None:
@@ -743,7 +764,7 @@ class _Extractor(cst.CSTVisitor):
             if "\x00" in literal or not literal:
                 return None
             return Value(literal, value.location, value.note, value.env, value.is_default)
-        if value.env is not None:
+        if value.env is not None or value.symbol is not None:
             return value
         return None
 
@@ -1035,3 +1056,36 @@ def _with_context(fact: Any, context: str) -> Any:
 def iter_requests(text: str, path: str = "<string>") -> Iterator[Request]:
     """Convenience for tests and tools: the requests of one Python source."""
     yield from extract_python(text, path).requests
+
+
+def module_constants(text: str) -> dict[str, tuple[object, int, int]]:
+    """Top-level `NAME = literal` assignments of a module (CPython's ast: cheap, and enough for constants),
+    for the linker to resolve `from settings import MODEL` across files. Name -> (value, line, column)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    out: dict[str, tuple[object, int, int]] = {}
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        if value is None:
+            continue
+        literal: object = None
+        if isinstance(value, ast.Constant) and isinstance(value.value, (str, int, float)):
+            literal = value.value
+        elif isinstance(value, ast.Call) and value.args and isinstance(value.args[-1], ast.Constant) \
+                and isinstance(value.func, ast.Attribute) and value.func.attr in ("get", "getenv"):
+            literal = value.args[-1].value if len(value.args) > 1 else None  # os.getenv("X", "default")
+        if literal is None:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name):
+                out[target.id] = (literal, value.lineno, value.col_offset + 1)
+    return out
