@@ -7,6 +7,7 @@ Exit codes: 0 nothing at or above the fail level, 1 findings, 2 usage, configura
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -132,6 +133,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         start = Path.cwd()
     config = load_config(start if start.is_dir() else start.parent, config_file, overrides)
 
+    quiet = quiet or os.environ.get("PRE_COMMIT") == "1"  # pre-commit sets PRE_COMMIT=1: no progress there
     verify_options = None
     if verify:
         from vlint.verify import VerifyOptions
