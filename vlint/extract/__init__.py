@@ -40,18 +40,15 @@ EXTRACTORS: dict[str, str] = {
 }
 
 
+def load_callable(target: str) -> Callable[..., FileFacts]:
+    """Import `module:function` on first use (the registries name extractors this way to stay lazy)."""
+    module_name, func_name = target.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
 def get_extractor(kind: str) -> Extractor | None:
     target = EXTRACTORS.get(kind)
-    if target is None:
-        return None
-    module_name, func_name = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None  # this kind's extractor is not built yet
-        raise
-    return getattr(module, func_name)
+    return load_callable(target) if target is not None else None
 
 
 def might_hold_facts(kind: str, text: str) -> bool:

@@ -9,7 +9,6 @@ and every fact gets the host's `context` ("docs" demotes the severity; see `vlin
 from __future__ import annotations
 
 import ast
-import importlib
 import re
 import warnings
 from collections.abc import Callable, Sequence
@@ -89,15 +88,10 @@ class Snippet:
 
 
 def _import(kind: str) -> Callable[..., FileFacts] | None:
+    from vlint.extract import load_callable
+
     target = SNIPPET_EXTRACTORS.get(kind)
-    if target is None:
-        return None
-    module_name, func_name = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, func_name, None)
+    return load_callable(target) if target is not None else None
 
 
 def remap_location(location: Location | None, positions: PositionMap, path: str) -> Location | None:
