@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vlint.classify import Classification, ModelOverride, classify
 from vlint.config import Config
-from vlint.facts import Serve
+from vlint.facts import Request, Serve
 from vlint.findings import CONFIDENCE_ORDER, Finding
 from vlint.link import LinkedRequest, LinkedServe, Project
 
@@ -157,17 +157,18 @@ class Judge:
             evidence.append(f"launched by {serve.launcher} at {serve.location}")
         return evidence
 
-    def _finding(self, code: str, severity: str, confidence: str, request, model: str, cls: Classification,
+    def _finding(self, code: str, severity: str, confidence: str, request: Request | _ServeAsRequest, model: str,
+                 cls: Classification,
                  message: str, evidence: list[str], fix: str, template: str | None,
                  temperature: float | None = None) -> Finding:
         meta = RULES_BY_CODE[code]
-        temp, _ = request.effective_temperature() if hasattr(request, "effective_temperature") else (None, "")
+        temp, _ = request.effective_temperature()
         return Finding(
             rule=code, name=meta.name, severity=severity, confidence=confidence,  # type: ignore[arg-type]
             path=request.location.path, line=request.location.line, column=request.location.column,
             message=message, model=model, model_kind=cls.kind, evidence=list(dict.fromkeys(evidence)),
-            api=getattr(request, "api", None), temperature=temperature if temperature is not None else temp,
-            messages=getattr(request, "messages", None), prompt=getattr(request, "prompt", None),
+            api=request.api, temperature=temperature if temperature is not None else temp,
+            messages=request.messages, prompt=request.prompt,
             chat_template=template, fix=fix, context=request.context,
         )
 
@@ -225,6 +226,15 @@ class _ServeAsRequest:
     @property
     def api(self) -> str:
         return "chat" if self.serve.forwards_chat else "serve"
+
+    messages = None
+    prompt = None
+
+    def effective_temperature(self) -> tuple[float | None, str]:
+        literal = self.serve.temperature.literal if self.serve.temperature is not None else None
+        if isinstance(literal, (int, float)) and not isinstance(literal, bool):
+            return float(literal), self.serve.temperature.origin()  # type: ignore[union-attr]
+        return None, "unset"
 
 
 def _lower(confidence: str) -> str:
