@@ -373,6 +373,14 @@ FILLERS: tuple[tuple[str, str, Callable[[int, random.Random], str], int], ...] =
 )
 
 
+def _pick_filler(pick: float) -> tuple[str, str, Callable[[int, random.Random], str], int]:
+    for filler in FILLERS:
+        pick -= filler[3]
+        if pick <= 0:
+            return filler
+    return FILLERS[-1]
+
+
 def generate(out: Path, n_files: int, seed: int = 0) -> dict[str, object]:
     """Write about `n_files` files under `out` (emptied first); return the manifest."""
     if out.exists():
@@ -390,11 +398,7 @@ def generate(out: Path, n_files: int, seed: int = 0) -> dict[str, object]:
     total_weight = sum(w for *_, w in FILLERS)
     i = 0
     while len(files) < n_files:
-        pick = rng.uniform(0, total_weight)
-        for folder, name, make, weight in FILLERS:
-            pick -= weight
-            if pick <= 0:
-                break
+        folder, name, make, _ = _pick_filler(rng.uniform(0, total_weight))
         path = f"{folder.format(shard=i % 50, i=i)}/{name.format(i=i)}"
         files[path] = make(i, rng)
         i += 1

@@ -134,6 +134,38 @@ def test_identifier_boundaries_and_alternatives() -> None:
     assert either.found_in("x.parse(") and not either.found_in("x.stream(")
 
 
+@pytest.mark.parametrize("source", [
+    "from vllm import LLM\nclass Runner:\n    def __init__(self):\n        self.engine = LLM('m')\n"
+    "    def run(self):\n        return self.engine.generate(['p'])\n",
+    "import vllm\nwith vllm.LLM(model='m') as llm:\n    llm.chat([])\n",
+    "from vllm import LLM\ndef run(llm=LLM('m')):\n    return llm.generate(['p'])\n",
+    "from vllm import LLM\nengine = LLM('m')\nalias = engine\nfirst, second = alias, 1\nfirst.generate(['p'])\n",
+    "from vllm import LLM\nLLM('m').chat([])\n",
+])
+def test_engine_calls_through_names_attributes_and_defaults_pass(source: str, monkeypatch) -> None:
+    import vlint.extract as registry
+    import vlint.extract.python as py
+
+    monkeypatch.setattr(py, "might_matter", lambda text: True)
+    assert py.extract_python(source, "x.py").requests
+    assert registry.might_hold_facts("python", source)
+
+
+@pytest.mark.parametrize("source", [
+    "from vllm import LLM\nfrom transformers import AutoModel\nmodel = AutoModel.from_pretrained('m')\n"
+    "model.generate(ids)\n",  # an engine import, but the receiver is something else
+    "import requests\nrequests.post('https://example.com/api/orders', json={'id': 1})\n",  # no route string
+    "import requests\nURL = 'http://h/v1/completions'\nrequests.post(URL)\n",  # no body
+])
+def test_calls_that_cannot_yield_a_fact_are_not_parsed(source: str, monkeypatch) -> None:
+    import vlint.extract as registry
+    import vlint.extract.python as py
+
+    assert not registry.might_hold_facts("python", source)
+    monkeypatch.setattr(py, "might_matter", lambda text: True)
+    assert py.extract_python(source, "x.py") == py.FileFacts("x.py", "python")
+
+
 def test_python_the_stdlib_cannot_parse_goes_to_libcst() -> None:
     from vlint.extract import python_calls_match
 

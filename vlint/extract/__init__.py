@@ -194,11 +194,18 @@ def read_prefilter_clauses() -> tuple[str, ...]:
 
 
 # The second stage walks the `ast` of a file that passed the words and asks of every call what
-# `visit_Call` asks, answering yes whenever the answer could be yes: the callee's dotted name is tried
-# raw and through every import of its head anywhere in the module (libcst's scope picks one of them);
-# `.chat`/`.generate` counts when any `LLM` engine call exists in the module (libcst resolves which
-# object the method is called on); every `.post(...)` counts (libcst resolves the URL). A file that
-# CPython cannot parse (newer syntax, Python 2) goes to libcst, which parses it or reports the error.
+# `visit_Call` asks, answering yes whenever the answer could be yes:
+#  - names: the callee's dotted name is tried raw and through every import of its head anywhere in the
+#    module (libcst's scopes pick one of them);
+#  - the engine: `.chat`/`.generate` counts when its receiver is an `LLM(...)` call, or a name or a
+#    `self.`/`cls.` attribute that any assignment, `with ... as`, or parameter default in the module
+#    binds to one (directly or through other such names: libcst follows the same links, in scope);
+#  - HTTP: a `.post(...)` counts when it passes a body keyword (`json=`, `data=`, `content=`, or
+#    `**kwargs`) and some string in the module holds a route's last word (`completions`, `responses`):
+#    the URL libcst resolves is made of the module's strings, and must end with a route;
+#  - subprocess: any call of `subprocess.*`, `os.system`, `os.popen` counts.
+# A file that CPython cannot parse (newer syntax, Python 2) goes to libcst, which parses it or reports the
+# error.
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,8 @@ class _CallShapes:
     engines: frozenset[str]
     engine_methods: frozenset[str]
     http_methods: frozenset[str]
+    http_body: frozenset[str]
+    route_words: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -223,6 +232,8 @@ def _call_shapes() -> _CallShapes:
         engines=frozenset(data["offline"]["engine"]),
         engine_methods=frozenset(data["offline"]["methods"]),
         http_methods=frozenset(data["http"]["methods"]),
+        http_body=frozenset(data["http"]["body_keywords"]),
+        route_words=tuple(sorted({route.rstrip("/").rsplit("/", 1)[-1] for route in data["http"]["routes"]})),
     )
 
 
@@ -237,9 +248,26 @@ def python_calls_match(text: str) -> bool:
     shapes = _call_shapes()
     imports: dict[str, set[str]] = {}
     calls: list[ast.Call] = []
+    bindings: list[tuple[ast.expr, ast.expr | None]] = []  # (target, value) as the Collector binds them
+    route_string = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             calls.append(node)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and not route_string:
+                route_string = any(word in node.value for word in shapes.route_words)
+        elif isinstance(node, ast.Assign):
+            bindings.extend((target, node.value) for target in node.targets)
+        elif isinstance(node, ast.AnnAssign):
+            bindings.append((node.target, node.value))
+        elif isinstance(node, ast.withitem):
+            if node.optional_vars is not None:
+                bindings.append((node.optional_vars, node.context_expr))
+        elif isinstance(node, ast.arguments):
+            positional = [*node.posonlyargs, *node.args]
+            bindings.extend((ast.Name(a.arg), d) for a, d in zip(positional[len(positional) - len(node.defaults):],
+                                                                node.defaults, strict=True))
+            bindings.extend((ast.Name(a.arg), d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True))
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -260,7 +288,19 @@ def python_calls_match(text: str) -> bool:
         head, _, rest = dotted.partition(".")
         return {dotted} | {f"{base}.{rest}" if rest else base for base in imports.get(head, ())}
 
-    has_engine = any(qualnames(call.func) & shapes.engines for call in calls)
+    def is_engine_call(node: ast.expr | None) -> bool:
+        return isinstance(node, ast.Call) and bool(qualnames(node.func) & shapes.engines)
+
+    engine_names, engine_attrs = _engine_holders(bindings, is_engine_call)
+
+    def is_engine(receiver: ast.expr) -> bool:
+        if is_engine_call(receiver):
+            return True
+        if isinstance(receiver, ast.Name):
+            return receiver.id in engine_names
+        return isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
+            and receiver.value.id in ("self", "cls") and receiver.attr in engine_attrs
+
     for call in calls:
         quals = qualnames(call.func)
         if any(fnmatchcase(q, pattern) for q in quals for pattern in shapes.qualnames):
@@ -268,14 +308,56 @@ def python_calls_match(text: str) -> bool:
         if any(q.startswith("subprocess.") or q in ("os.system", "os.popen") for q in quals):
             return True
         chain = _ast_chain(call.func)
-        if chain and chain[-1] in shapes.http_methods:
+        if chain and chain[-1] in shapes.http_methods and route_string \
+                and any(k.arg is None or k.arg in shapes.http_body for k in call.keywords):
             return True
-        if has_engine and isinstance(call.func, ast.Attribute) and call.func.attr in shapes.engine_methods:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in shapes.engine_methods \
+                and (engine_names or engine_attrs or is_engine_call(call.func.value)) and is_engine(call.func.value):
             return True
         tail = [part for part in chain if part not in shapes.transparent]
         if any(tuple(tail[-len(suffix):]) == suffix for suffix in shapes.suffixes):
             return True
     return False
+
+
+def _engine_holders(bindings: list[tuple[ast.expr, ast.expr | None]],
+                    is_engine_call: Callable[[ast.expr | None], bool]) -> tuple[set[str], set[str]]:
+    """Names and `self.` attributes some binding in the module ties to an engine call, to a fixpoint."""
+    import ast
+
+    pairs: list[tuple[ast.expr, ast.expr | None]] = []
+    todo = list(bindings)
+    while todo:
+        target, value = todo.pop()
+        if isinstance(target, (ast.Tuple, ast.List)):
+            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts) \
+                else [None] * len(target.elts)
+            todo.extend(zip(target.elts, values, strict=True))
+        elif isinstance(target, ast.Starred):
+            todo.append((target.value, None))
+        else:
+            pairs.append((target, value))
+    names: set[str] = set()
+    attrs: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for target, value in pairs:
+            if value is None:
+                continue
+            holds = is_engine_call(value) or isinstance(value, ast.Name) and value.id in names \
+                or isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) \
+                and value.value.id in ("self", "cls") and value.attr in attrs
+            if not holds:
+                continue
+            if isinstance(target, ast.Name) and target.id not in names:
+                names.add(target.id)
+                changed = True
+            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                    and target.value.id in ("self", "cls") and target.attr not in attrs:
+                attrs.add(target.attr)
+                changed = True
+    return names, attrs
 
 
 def _ast_dotted(node: ast.expr) -> str | None:
