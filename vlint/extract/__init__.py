@@ -237,14 +237,25 @@ def _call_shapes() -> _CallShapes:
     )
 
 
+def parse_python_ast(text: str) -> ast.Module | None:
+    """CPython's tree of a source, or None where CPython cannot parse it."""
+    import ast
+
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def python_calls_match(text: str) -> bool:
+    tree = parse_python_ast(text)
+    return tree is None or python_tree_calls_match(tree)
+
+
+def python_tree_calls_match(tree: ast.Module) -> bool:
     import ast
     from fnmatch import fnmatchcase
 
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return True
     shapes = _call_shapes()
     imports: dict[str, set[str]] = {}
     calls: list[ast.Call] = []

@@ -7,16 +7,18 @@ lookups, dict literals used as keyword sets or bodies). What cannot be resolved 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import fnmatch
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+
+from vlint.extract.cstwalk import Positions, Walk
 
 from vlint.facts import FileFacts, Location, ParseError, Request, Value
 from vlint.knowledge import load_data
@@ -116,6 +118,17 @@ def might_matter(text: str) -> bool:
     return python_words_match(text) and python_calls_match(text)
 
 
+def _prefiltered_tree(text: str) -> tuple[bool, ast.Module | None]:
+    """`might_matter`, keeping CPython's tree of the file (None when CPython cannot parse it) for the
+    positions."""
+    from vlint.extract import parse_python_ast, python_tree_calls_match, python_words_match
+
+    if not python_words_match(text):
+        return False, None
+    tree = parse_python_ast(text)
+    return (tree is None or python_tree_calls_match(tree)), tree
+
+
 def strip_provider_prefix(model: str) -> str:
     for prefix in catalogue().provider_prefixes:
         if model.startswith(prefix):
@@ -127,11 +140,23 @@ def strip_provider_prefix(model: str) -> str:
 # Scopes: what names mean inside one module
 
 
-@dataclass
 class Binding:
-    node: cst.BaseExpression | None
-    line: int
-    value: Value | None = None  # a precomputed value (parameter defaults, argparse)
+    """What a name is bound to, and on which line: `line` may be given as a function, so a binding that is
+    never looked up never has its position computed."""
+
+    __slots__ = ("node", "_line", "value")
+
+    def __init__(self, node: cst.BaseExpression | None, line: int | Callable[[], int],
+                 value: Value | None = None) -> None:
+        self.node = node
+        self._line = line
+        self.value = value  # a precomputed value (parameter defaults, argparse)
+
+    @property
+    def line(self) -> int:
+        if not isinstance(self._line, int):
+            self._line = self._line()
+        return self._line
 
 
 @dataclass
@@ -194,10 +219,11 @@ def attribute_chain(node: cst.BaseExpression) -> list[str]:
 # The visitor
 
 
-class _Collector(cst.CSTVisitor):
-    """First pass: bindings per scope, imports, argparse options, class attributes, engines."""
+class _Collector:
+    """The one walk (`cstwalk.Walk`): bindings per scope, imports, argparse options, class attributes, and
+    every call with the scope it is made in, for `_Extractor` to read once all bindings are known."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    positions: Positions  # set once the walk is over; lines are asked for lazily
 
     def __init__(self) -> None:
         self.module_scope = Scope("module", None)
@@ -210,9 +236,10 @@ class _Collector(cst.CSTVisitor):
         self.class_stack: list[str] = []
         self.classes: dict[str, Scope] = {}
         self.from_imports: dict[str, tuple[str, str]] = {}
+        self.calls: list[tuple[cst.Call, Scope]] = []
 
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+    def _line(self, node: cst.CSTNode) -> Callable[[], int]:
+        return lambda: self.positions.line(node)
 
     def _push(self, node: cst.CSTNode, kind: str) -> None:
         self.scope = Scope(kind, self.scope)
@@ -241,7 +268,7 @@ class _Collector(cst.CSTVisitor):
         params = node.params
         option_defaults = self._click_option_defaults(node)
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            line = self._line(param)
+            line: int | Callable[[], int] = self._line(param)
             if param.default is not None:
                 self.scope.params[param.name.value] = Binding(param.default, line)
             elif param.name.value in option_defaults:
@@ -298,7 +325,8 @@ class _Collector(cst.CSTVisitor):
             dots = "." * len(node.relative)
             self.from_imports[local] = (f"{dots}{module}", name)
 
-    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None, line: int) -> None:
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
+                     line: int | Callable[[], int]) -> None:
         if isinstance(target, cst.Name):
             binding = Binding(value, line)
             self.scope.bind(target.value, binding)
@@ -335,8 +363,10 @@ class _Collector(cst.CSTVisitor):
             self._bind_target(node.asname.name, node.item, self._line(node))
 
     def visit_Call(self, node: cst.Call) -> None:
-        chain = attribute_chain(node.func)
-        if chain and chain[-1] == "add_argument":
+        self.calls.append((node, self.scope))
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if name == "add_argument":
             self._record_argparse(node)
 
     def _record_argparse(self, node: cst.Call) -> None:
@@ -360,10 +390,9 @@ class _Collector(cst.CSTVisitor):
             self.argparse[dest] = Binding(default, self._line(node))
 
 
-class _Extractor(cst.CSTVisitor):
-    """Second pass: every call the catalogue knows becomes a Request."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
+class _Extractor:
+    """Every call the catalogue knows becomes a Request: read after the walk, in source order, each call
+    in the scope the walk saw it in."""
 
     def __init__(self, path: str, collector: _Collector, facts: FileFacts) -> None:
         self.path = path
@@ -371,36 +400,15 @@ class _Extractor(cst.CSTVisitor):
         self.facts = facts
         self.cat = catalogue()
         self.scope = collector.module_scope
-        self.stack: list[Scope] = []
+        self.positions = collector.positions
 
-    # scope tracking mirrors the collector
-    def _enter(self, node: cst.CSTNode) -> None:
-        self.stack.append(self.scope)
-        self.scope = self.c.scope_of.get(id(node), self.scope)
-
-    def _leave(self) -> None:
-        self.scope = self.stack.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._enter(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._leave()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._enter(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._leave()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._enter(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self._leave()
+    def run(self) -> None:
+        for call, scope in self.c.calls:
+            self.scope = scope
+            self.visit_Call(call)
 
     def _loc(self, node: cst.CSTNode) -> Location:
-        pos = self.get_metadata(PositionProvider, node).start
+        pos = self.positions.start(node)
         return Location(self.path, pos.line, pos.column + 1)
 
     # ---- value resolution ------------------------------------------------------------------------
@@ -729,10 +737,24 @@ class _Extractor(cst.CSTVisitor):
                 return spec
         return None
 
+    def _may_handle(self, node: cst.Call) -> bool:
+        """Whether a call the catalogue does not name could still be an offline, HTTP or subprocess one
+        (the first test of each of those handlers): the others need no position."""
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in self.cat.engine_methods:
+            return True
+        chain = attribute_chain(func)
+        if chain and chain[-1] in self.cat.http_methods:
+            return True
+        qual = self._qualname(func) or ""
+        return qual.startswith("subprocess.") or qual in ("os.system", "os.popen")
+
     def visit_Call(self, node: cst.Call) -> None:
-        line = self._loc(node).line
         try:
             spec = self.match(node)
+            if spec is None and not self._may_handle(node):
+                return
+            line = self._loc(node).line
             if spec is not None:
                 self._client_request(node, spec, line)
                 return
@@ -741,7 +763,8 @@ class _Extractor(cst.CSTVisitor):
             self._http_request(node, line)
             self._subprocess_launch(node, line)
         except RecursionError:
-            self.facts.errors.append(ParseError(self.path, "expression too deeply nested to resolve", line))
+            self.facts.errors.append(ParseError(self.path, "expression too deeply nested to resolve",
+                                                self._loc(node).line))
 
     def _pick(self, positional: list[cst.BaseExpression], keywords: dict[str, cst.BaseExpression],
               names: Sequence[Any]) -> cst.BaseExpression | None:
@@ -1017,7 +1040,8 @@ def bracket_depth(text: str) -> int:
 
 def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     facts = FileFacts(path, "python")
-    if not might_matter(text):
+    matters, tree = _prefiltered_tree(text)
+    if not matters:
         return facts
     depth = bracket_depth(text)
     if depth > MAX_NESTING:
@@ -1034,11 +1058,12 @@ def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     except (RecursionError, MemoryError):
         facts.errors.append(ParseError(path, "Python source too deeply nested to parse"))
         return facts
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     collector = _Collector()
     try:
-        wrapper.visit(collector)
-        wrapper.visit(_Extractor(path, collector, facts))
+        walk = Walk(collector)
+        walk.run(module)
+        collector.positions = Positions(module, text, walk, tree)
+        _Extractor(path, collector, facts).run()
     except RecursionError:
         facts.errors.append(ParseError(path, "Python source too deeply nested to analyse"))
     if context != "code":

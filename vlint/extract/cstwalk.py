@@ -1,0 +1,249 @@
+"""A fast single pass over a libcst tree, and node positions computed only where they are asked for.
+
+libcst's own machinery is exact but costs, on vLLM's sources, about twice the parse for each visit (its
+visitors rebuild every node they pass) and about twice again for `PositionProvider` (a code-generation pass
+over every node, whitespace included). The extractor needs neither at that price: it reads a few dozen
+nodes of a file. So:
+
+* `Walk` visits every node once, without rebuilding anything, calling the visitor's `visit_<Type>` and
+  `leave_<Type>` methods (libcst's naming), numbering the statements in source order and remembering which
+  statement owns each node. Whitespace, comments, parentheses and punctuation are not visited: nothing
+  reads them.
+* `Positions` gives the same `CodePosition` libcst's `PositionProvider` would. Each statement is anchored
+  by the matching statement of CPython's `ast` (its `lineno`/`col_offset`, free once the file is parsed);
+  the positions inside one statement come from libcst's own position code generation run over that
+  statement alone (for a compound statement, over its header with the body left out), started at the
+  anchor. The two statement lists are matched in source order and checked kind by kind, and each small
+  statement's computed end is checked against `ast`'s; when anything disagrees (syntax CPython does not
+  have, a byte-order mark, a node outside every statement) the whole file falls back to
+  `PositionProvider`, so a position is never approximate.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+import libcst as cst
+from libcst import CSTNode
+from libcst._position import CodePosition
+from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+_NOT_WALKED = frozenset({
+    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "lines_after_decorators",
+    "header", "footer", "comma", "semicolon", "equal", "colon", "newline", "trailing_whitespace", "operator",
+    "asynchronous", "dot", "relative", "star", "indent", "default_indent", "default_newline", "encoding",
+    "has_trailing_newline", "first_line", "last_line", "empty_lines", "leading_whitespace",
+    "first_colon", "second_colon", "trailing_comma", "separator",
+})
+# Where libcst's visitors take a node's children in another order than its dataclass fields (source
+# order: decorators before the name, a keyword before its value); tests/test_cstwalk.py re-derives this
+# table from libcst's own `_visit_and_replace_children`, so an upgrade that changes it fails there.
+VISIT_ORDER: dict[str, tuple[str, ...]] = {
+    "Arg": ("keyword", "value"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "FormattedStringExpression": ("expression", "format_spec", "conversion"),
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "IfExp": ("body", "test", "orelse"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    "TemplatedStringExpression": ("expression", "format_spec", "conversion"),
+    "TypeAlias": ("name", "type_parameters", "value"),
+}
+_ANCHORS = (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
+
+# libcst statement class -> the `ast` classes it can be
+_AST_KINDS: dict[str, tuple[str, ...]] = {
+    "Del": ("Delete",),
+    "FunctionDef": ("FunctionDef", "AsyncFunctionDef"),
+    "For": ("For", "AsyncFor"),
+    "With": ("With", "AsyncWith"),
+    "ExceptStarHandler": ("ExceptHandler",),
+}
+
+_Info = tuple[tuple[str, ...], bool, "Callable[[Any], Any] | None", "Callable[[Any], Any] | None"]
+
+
+def walked_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.name not in _NOT_WALKED and not f.name.startswith("whitespace"))
+
+
+class Walk:
+    """One pass over a module: the visitor's `visit_X(node)` before a node's children, `leave_X(node)`
+    after them (a `False` from `visit_X` is not honoured: every node is seen)."""
+
+    def __init__(self, visitor: object) -> None:
+        self.visitor = visitor
+        self.statements: list[CSTNode] = []
+        self.owner: dict[int, int] = {}  # id(node) -> index of the statement that owns it, -1 for none
+        self._info: dict[type, _Info] = {}
+
+    def _describe(self, cls: type) -> _Info:
+        name = cls.__name__
+        fields = VISIT_ORDER.get(name) or walked_fields(cls)
+        info = (fields, issubclass(cls, _ANCHORS), getattr(self.visitor, f"visit_{name}", None),
+                getattr(self.visitor, f"leave_{name}", None))
+        self._info[cls] = info
+        return info
+
+    def run(self, module: cst.Module) -> None:
+        statements, owner, infos, describe = self.statements, self.owner, self._info, self._describe
+
+        def walk(node: CSTNode, current: int) -> None:
+            cls = node.__class__
+            fields, anchor, visit, leave = infos.get(cls) or describe(cls)
+            if anchor:
+                current = len(statements)
+                statements.append(node)
+            owner[id(node)] = current
+            if visit is not None:
+                visit(node)
+            for name in fields:
+                child = getattr(node, name)
+                if isinstance(child, CSTNode):
+                    walk(child, current)
+                elif isinstance(child, (tuple, list)):
+                    for item in child:
+                        if isinstance(item, CSTNode):
+                            walk(item, current)
+            if leave is not None:
+                leave(node)
+
+        walk(module, -1)
+
+
+def _ast_anchors(tree: ast.Module) -> list[ast.stmt | ast.excepthandler]:
+    out: list[Any] = []
+    todo: list[Any] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            todo.extend(getattr(node, name, ()))
+        for case in getattr(node, "cases", ()):
+            todo.extend(case.body)
+    out.sort(key=lambda n: (n.lineno, n.col_offset))
+    return out
+
+
+_NEWLINES = re.compile(r"\r\n?|\n")
+_SUITE = cst.SimpleStatementSuite(body=[cst.Pass()])
+
+
+class Positions:
+    """Start positions of nodes, as libcst's `PositionProvider` gives them, computed one statement at a
+    time on demand (see the module's docstring)."""
+
+    def __init__(self, module: cst.Module, text: str, walk: Walk, tree: ast.Module | None) -> None:
+        self.module = module
+        self.text = text
+        self.statements = walk.statements
+        self.owner = walk.owner
+        self._lines: list[str] | None = None
+        self._done: dict[int, tuple[dict[CSTNode, Any], int]] = {}  # statement -> (computed, line shift)
+        self._full: dict[CSTNode, Any] | None = None
+        self.anchors: list[tuple[int, int, int, int]] | None = None  # (line, col, end line, end col)
+        if tree is not None and not text.startswith("\ufeff"):
+            self.anchors = self._match(tree)
+
+    # ---- anchoring --------------------------------------------------------------------------------
+
+    def _match(self, tree: ast.Module) -> list[tuple[int, int, int, int]] | None:
+        nodes = _ast_anchors(tree)
+        if len(nodes) != len(self.statements):
+            return None
+        out = []
+        for ours, theirs in zip(self.statements, nodes, strict=True):
+            name = ours.__class__.__name__
+            if theirs.__class__.__name__ not in _AST_KINDS.get(name, (name,)):
+                return None
+            out.append((theirs.lineno, self._column(theirs.lineno, theirs.col_offset),
+                        theirs.end_lineno or 0, theirs.end_col_offset or 0))
+        return out
+
+    def _column(self, line: int, byte_offset: int) -> int:
+        """`ast` counts UTF-8 bytes, libcst characters."""
+        if byte_offset == 0 or self.text.isascii():
+            return byte_offset
+        return len(self._line_text(line).encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+    def _line_text(self, line: int) -> str:
+        if self._lines is None:
+            self._lines = _NEWLINES.split(self.text)
+        return self._lines[line - 1]
+
+    # ---- positions --------------------------------------------------------------------------------
+
+    def start(self, node: CSTNode) -> CodePosition:
+        if self._full is None and self.anchors is not None:
+            index = self.owner.get(id(node), -1)
+            if index >= 0:
+                if self.statements[index] is node:
+                    line, column, _, _ = self.anchors[index]
+                    return CodePosition(line, column)
+                done = self._done.get(index) or self._statement(index)
+                if done is not None:
+                    computed, shift = done
+                    found = computed.get(node)
+                    if found is not None:
+                        return CodePosition(found.start.line + shift, found.start.column)
+        return self._fallback()[node].start
+
+    def line(self, node: CSTNode) -> int:
+        return self.start(node).line
+
+    def _fallback(self) -> dict[CSTNode, Any]:
+        if self._full is None:
+            self._full = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
+        return self._full
+
+    def _statement(self, index: int) -> tuple[dict[CSTNode, Any], int] | None:
+        assert self.anchors is not None
+        node = self.statements[index]
+        line, column, end_line, end_column = self.anchors[index]
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(default_indent=self.module.default_indent,
+                                              default_newline=self.module.default_newline, provider=provider)
+        if isinstance(node, cst.BaseSmallStatement):
+            # lines continued inside brackets print the block's indentation before their own whitespace
+            text = self._line_text(line)
+            indent = len(text) - len(text.lstrip(" \t\f"))
+            state.indent_tokens = [" " * indent] if indent else []
+            state.line, state.column = line, column
+            node._codegen(state)
+            end = provider._computed[node].end
+            if (end.line, end.column) != (end_line, self._column(end_line, end_column)):
+                return None
+            done = (provider._computed, 0)
+        else:
+            header = _header(node)
+            if header is None:
+                return None
+            state.indent_tokens = [" " * column] if column else []
+            if isinstance(node, cst.If):  # an `elif` is an `If` that its parent prints with `is_elif`
+                header._codegen(state, is_elif=self._line_text(line).startswith("elif", column))
+            else:
+                header._codegen(state)
+            start = provider._computed[header].start
+            if start.column != column:
+                return None
+            done = (provider._computed, line - start.line)
+        self._done[index] = done
+        return done
+
+
+def _header(node: CSTNode) -> CSTNode | None:
+    """A copy of a compound statement without its body (the children are the same nodes), whose code
+    generation places the header exactly as in the file."""
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.With, cst.ExceptHandler, cst.ExceptStarHandler)):
+        return node.with_changes(body=_SUITE)
+    if isinstance(node, (cst.If, cst.For, cst.While)):
+        return node.with_changes(body=_SUITE, orelse=None)
+    return None  # try/finally headers hold no expression; `match` falls back
