@@ -19,7 +19,6 @@ from typing import Any
 import libcst as cst
 
 from vlint.extract.cstwalk import Positions, Walk
-
 from vlint.facts import FileFacts, Location, ParseError, Request, Value
 from vlint.knowledge import load_data
 
