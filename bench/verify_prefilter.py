@@ -35,7 +35,9 @@ def main() -> int:
     if args.sample and len(word_dropped) > args.sample:
         word_dropped = random.sample(word_dropped, args.sample)
 
-    py.might_matter = lambda text: True  # extract as if there were no prefilter
+    from vlint.extract import parse_python_ast
+
+    py.prefilter = lambda text: (True, parse_python_ast(text))  # extract as if there were no prefilter
     lost = 0
     for label, group in (("ast-dropped", ast_dropped), ("word-dropped", word_dropped)):
         for path, text in group:

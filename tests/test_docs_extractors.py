@@ -333,7 +333,7 @@ def test_a_cell_that_does_not_parse_does_not_hide_the_others(project) -> None:
     root = project({})
     (root / "nb.ipynb").write_text(
         _notebook(
-            ["from openai import OpenAI\n", "def broken(:\n", "    pass\n"],
+            ["from openai import OpenAI\n", "client = OpenAI()\n", "def broken(:\n", "    pass\n"],
             [
                 "from openai import OpenAI\n",
                 'OpenAI().chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n',

@@ -213,8 +213,16 @@ def test_http_completion_route_httpx_and_data_json_dumps():
 
 
 def test_syntax_error_is_reported_not_raised():
-    facts = extract_python("from openai import OpenAI\ndef broken(:\n", "bad.py")
+    """A module that makes a client is parsed even with no request in it, so its syntax error shows."""
+    facts = extract_python("from openai import OpenAI\nclient = OpenAI(\n    base_url=URL)\ndef broken(:\n", "bad.py")
     assert facts.requests == [] and facts.errors and facts.errors[0].path == "bad.py"
+
+
+def test_naming_the_client_class_alone_is_not_a_reason_to_parse():
+    """Type hints and subclass names (`OpenAIServing`, `-> OpenAI`) hold no fact and no client."""
+    facts = extract_python("from openai import OpenAI\ndef get() -> OpenAI:\n    return CLIENT\ndef broken(:\n",
+                           "hints.py")
+    assert facts.errors == []
 
 
 def test_prefilter_skips_files_without_trigger_words():

@@ -135,7 +135,8 @@ def test_internal_error_exits_2_with_one_line_and_debug_traceback(monkeypatch, c
 def test_a_crashing_extractor_loses_only_its_file(monkeypatch, project):
     import vlint.extract.python as py
 
-    root = project({"a.py": "from openai import OpenAI\n", "b.py": "from openai import OpenAI\n"})
+    root = project({"a.py": "from openai import OpenAI\nclient = OpenAI()\n",
+                    "b.py": "from openai import OpenAI\nclient = OpenAI()\n"})
     real = py.extract_python
 
     def flaky(text, path, **kw):
@@ -152,7 +153,8 @@ def test_never_imports_vllm_or_runs_scanned_code(project, monkeypatch):
     import sys
 
     marker = Path(project({}) / "ran.txt")
-    root = project({"evil.py": f"open({str(marker)!r}, 'w').write('x')\nfrom openai import OpenAI\n",
+    root = project({"evil.py": f"open({str(marker)!r}, 'w').write('x')\nfrom openai import OpenAI\n"
+                               "OpenAI().chat.completions.create(model='Qwen/Qwen2.5-7B', messages=[])\n",
                     "evil.sh": f"touch {marker}\nvllm serve Qwen/Qwen2.5-7B\n"})
     scan_dir(root)
     assert not marker.exists()

@@ -75,7 +75,7 @@ def test_threshold_is_configurable(project):
 
 
 def test_unparsable_file_is_reported_and_scan_goes_on(project):
-    root = project({"bad.py": "from openai import OpenAI\ndef f(:\n", "good.py": SEED.format(model="Qwen/Qwen2.5-7B")})
+    root = project({"bad.py": "from openai import OpenAI\nclient = OpenAI()\ndef f(:\n", "good.py": SEED.format(model="Qwen/Qwen2.5-7B")})
     result = scan_dir(root)
     assert [e.path for e in result.errors] == ["bad.py"]
     assert "syntax" in result.errors[0].reason.lower()
@@ -96,7 +96,7 @@ def test_gitignore_and_hidden_folders(project):
 
 
 def test_cli_json_contract(project, capsys, monkeypatch):
-    root = project({"client.py": SEED.format(model="Qwen/Qwen2.5-14B"), "bad.py": "from openai import OpenAI\nx = (\n"})
+    root = project({"client.py": SEED.format(model="Qwen/Qwen2.5-14B"), "bad.py": "from openai import OpenAI\nx = OpenAI(\n"})
     monkeypatch.chdir(root)
     code = main(["scan", ".", "--format", "json", "--no-cache"])
     payload = json.loads(capsys.readouterr().out)

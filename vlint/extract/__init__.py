@@ -75,31 +75,43 @@ def passes_word_check(kind: str, text: str) -> bool:
 # Why a skipped file is irrelevant. The Python extractor (vlint/extract/python.py, `visit_Call`) emits
 # facts from calls only, in four ways, and each needs words in the source text:
 #  1. a catalogue call (rules/clients.yaml `calls`), matched by the tail of the callee's attribute chain
-#     (`x.chat.completions.create`: every segment is an identifier in the text) or by its import-resolved
-#     name (`from langchain_openai import ChatOpenAI as C; C(...)`: the imported name is in the text, and
-#     a qualname pattern `langchain*.X` needs `langchain` there too);
-#  2. `.chat`/`.generate` on an engine that resolves to a `LLM(...)` call of this module: the identifier
-#     `LLM` (`vllm.LLM`, `from vllm import LLM as E`) is in the text. `SamplingParams` alone yields
-#     nothing: it is read only through such an engine call;
+#     (`x.chat.completions.create(`: every segment is an identifier in the text, the last one called) or
+#     by its import-resolved name (`from langchain_openai import ChatOpenAI as C; C(...)`: the imported
+#     name is in the text, and a qualname pattern `langchain*.X` needs `langchain` there too);
+#  2. `.chat(`/`.generate(` on an engine that resolves to a `LLM(...)` call of this module: `LLM` is
+#     called in the text (`LLM(`, `vllm.LLM(`) or imported under another name (`LLM as E`).
+#     `SamplingParams` alone yields nothing: it is read only through such an engine call;
 #  3. `.post(url, json=body)` whose URL, resolved inside the module, ends with a route in `http.routes`:
-#     every route ends in `completions` or `responses`, which must then be in some string of the file;
-#  4. `subprocess.*`, `os.system`, `os.popen` with a command (a launch, a curl, or a shell assignment
-#     that becomes an env binding): `subprocess`, or `os` with `system`/`popen`, is in the text.
+#     `post` is called, and every route ends in `completions` or `responses`, which must then be in some
+#     string of the file;
+#  4. `subprocess.*`, `os.system(`, `os.popen(` with a command (a launch, a curl, or a shell assignment
+#     that becomes an env binding): `subprocess`, or `os` with a call of `system`/`popen` (or an alias
+#     of either), is in the text.
+# "Called" (`name(` in a clause) allows whatever Python allows between a callee's last name and its
+# parenthesis: whitespace, newlines, comments, backslash continuations and the `)` of a parenthesised
+# callee (`_CALLED`); the extractor matches calls on the callee's names only, so a callee made any
+# other way (`getattr(client, "create")(...)`) yields no fact either.
 # `rules/clients.yaml: prefilter_clauses` lists, for 1-3, sets of words that must all appear (kept in step
 # with `calls` by tests/test_performance_contract.py); 4 mirrors the hard-coded names in python.py and is
 # written here. The one assumption: a resolved string is not built by splitting a word across literals
 # (`"compl" + "etions"`), as the words of the old single-word prefilter assumed too.
-# Errors: a file that names `OpenAI` (a clause of its own) is always handed to the extractor, and a file
-# CPython cannot parse goes on to libcst, so a client module's syntax error is still reported. Syntax
-# errors in files with no client word go unreported, as they did before: vlint is not a syntax checker.
+# Errors: a file that makes an OpenAI client (`OpenAI(`, a clause of its own) is always handed to the
+# extractor, and a file CPython cannot parse goes on to libcst, so a client module's syntax error is
+# still reported. Syntax errors in files with no client call go unreported: vlint is not a syntax checker.
 
-_SUBPROCESS_CLAUSES = ("subprocess", r"\bos\b & \bsystem\b", r"\bos\b & \bpopen\b")
+_SUBPROCESS_CLAUSES = ("subprocess", r"\bos\b & \bsystem(|\bsystem as\b", r"\bos\b & \bpopen(|\bpopen as\b")
+
+
+# `name(`: the identifier is called. Between a callee's last name and its `(` Python allows whitespace,
+# newlines and comments inside brackets, backslash continuations, and the `)` of a parenthesised callee
+# (`(client.chat.completions.create)(...)`): all of them are allowed here.
+_CALLED = r"(?:\s|\)|#[^\n]*\n|\\\n)*\("  # each alternative starts differently: no backtracking blow-up
 
 
 @dataclass(frozen=True)
 class _Term:
     """One word of a clause: a plain substring, `\\b` at either end meaning an identifier boundary,
-    `a|b` meaning either."""
+    `name(` meaning the identifier followed by a call's parenthesis (`_CALLED`), `a|b` meaning either."""
 
     alternatives: tuple[tuple[str, re.Pattern[str] | None, bool], ...]  # (needle, right-bounded, left-bounded)
 
@@ -107,10 +119,14 @@ class _Term:
     def parse(cls, raw: str) -> _Term:
         out = []
         for part in raw.split("|"):
-            needle = part.replace("\\b", "")
+            needle = part.replace("\\b", "").removesuffix("(")
             # The pattern starts with the literal so `re` can skip ahead to it; a lookbehind in front
             # would make it try every position (20x slower on a large tree).
-            right = re.compile(re.escape(needle) + "(?!\\w)") if part.endswith("\\b") else None
+            right = None
+            if part.endswith("("):
+                right = re.compile(re.escape(needle) + _CALLED)
+            elif part.endswith("\\b"):
+                right = re.compile(re.escape(needle) + "(?!\\w)")
             out.append((needle, right, part.startswith("\\b")))
         return cls(tuple(out))
 

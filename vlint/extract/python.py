@@ -108,24 +108,21 @@ def catalogue() -> Catalogue:
     )
 
 
-def might_matter(text: str) -> bool:
+def prefilter(text: str) -> tuple[bool, ast.Module | None]:
     """Whether libcst needs to see `text`: False only for a text this extractor provably gets nothing
     from. Two stages (the argument is written in `vlint.extract`): words in the text, which a scan has
-    already checked before importing this module, then the calls in CPython's `ast`."""
-    from vlint.extract import python_calls_match, python_words_match
-
-    return python_words_match(text) and python_calls_match(text)
-
-
-def _prefiltered_tree(text: str) -> tuple[bool, ast.Module | None]:
-    """`might_matter`, keeping CPython's tree of the file (None when CPython cannot parse it) for the
-    positions."""
+    already checked before importing this module, then the calls in CPython's `ast`. With it, CPython's
+    tree of the file (None where CPython cannot parse it), which anchors the positions."""
     from vlint.extract import parse_python_ast, python_tree_calls_match, python_words_match
 
     if not python_words_match(text):
         return False, None
     tree = parse_python_ast(text)
     return (tree is None or python_tree_calls_match(tree)), tree
+
+
+def might_matter(text: str) -> bool:
+    return prefilter(text)[0]
 
 
 def strip_provider_prefix(model: str) -> str:
@@ -1039,7 +1036,7 @@ def bracket_depth(text: str) -> int:
 
 def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     facts = FileFacts(path, "python")
-    matters, tree = _prefiltered_tree(text)
+    matters, tree = prefilter(text)
     if not matters:
         return facts
     depth = bracket_depth(text)
