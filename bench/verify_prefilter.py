@@ -35,9 +35,13 @@ def main() -> int:
     if args.sample and len(word_dropped) > args.sample:
         word_dropped = random.sample(word_dropped, args.sample)
 
-    from vlint.extract import parse_python_ast
+    from vlint.extract import Survey, parse_python_ast
 
-    py.prefilter = lambda text: (True, parse_python_ast(text))  # extract as if there were no prefilter
+    def no_prefilter(text: str) -> tuple:
+        tree = parse_python_ast(text)
+        return True, tree, Survey(tree) if tree is not None else None
+
+    py.prefilter = no_prefilter  # extract as if there were no prefilter
     lost = 0
     for label, group in (("ast-dropped", ast_dropped), ("word-dropped", word_dropped)):
         for path, text in group:

@@ -63,7 +63,7 @@ def test_prefilter_skips_only_files_that_hold_nothing(synthetic, monkeypatch) ->
     # Every near miss, and a sample of the plain modules (one template, many seeds).
     plain = [p for p in dropped if p.name == "core.py"]
     checked = [p for p in dropped if p.name != "core.py"] + plain[:25]
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None))
+    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
     for path in checked:
         assert py.extract_python(texts[path], str(path)) == py.FileFacts(str(path), "python"), path
 
@@ -110,7 +110,7 @@ def test_every_catalogue_entry_passes_the_prefilter(snippet: str, monkeypatch) -
     import vlint.extract as registry
     import vlint.extract.python as py
 
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None))
+    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
     facts = py.extract_python(snippet, "x.py")
     assert facts.requests or facts.serves or facts.env, "the snippet must exercise a fact path"
     assert registry.passes_word_check("python", snippet)
@@ -146,7 +146,7 @@ def test_engine_calls_through_names_attributes_and_defaults_pass(source: str, mo
     import vlint.extract as registry
     import vlint.extract.python as py
 
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None))
+    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
     assert py.extract_python(source, "x.py").requests
     assert registry.might_hold_facts("python", source)
 
@@ -162,7 +162,7 @@ def test_calls_that_cannot_yield_a_fact_are_not_parsed(source: str, monkeypatch)
     import vlint.extract.python as py
 
     assert not registry.might_hold_facts("python", source)
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None))
+    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
     assert py.extract_python(source, "x.py") == py.FileFacts("x.py", "python")
 
 

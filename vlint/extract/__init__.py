@@ -269,82 +269,111 @@ def python_calls_match(text: str) -> bool:
 
 
 def python_tree_calls_match(tree: ast.Module) -> bool:
-    import ast
-    from fnmatch import fnmatchcase
+    return next(Survey(tree).matching_calls(), None) is not None
 
-    shapes = _call_shapes()
-    imports: dict[str, set[str]] = {}
-    calls: list[ast.Call] = []
-    bindings: list[tuple[ast.expr, ast.expr | None]] = []  # (target, value) as the Collector binds them
-    route_string = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            calls.append(node)
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and not route_string:
-                route_string = any(word in node.value for word in shapes.route_words)
-        elif isinstance(node, ast.Assign):
-            bindings.extend((target, node.value) for target in node.targets)
-        elif isinstance(node, ast.AnnAssign):
-            bindings.append((node.target, node.value))
-        elif isinstance(node, ast.withitem):
-            if node.optional_vars is not None:
-                bindings.append((node.optional_vars, node.context_expr))
-        elif isinstance(node, ast.arguments):
-            positional = [*node.posonlyargs, *node.args]
-            bindings.extend((ast.Name(a.arg), d) for a, d in zip(positional[len(positional) - len(node.defaults):],
-                                                                node.defaults, strict=True))
-            bindings.extend((ast.Name(a.arg), d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True))
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    imports.setdefault(alias.asname, set()).add(alias.name)
-                else:
-                    head = alias.name.split(".")[0]
-                    imports.setdefault(head, set()).add(head)
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name != "*":
-                    full = f"{node.module}.{alias.name}" if node.module else alias.name
-                    imports.setdefault(alias.asname or alias.name, set()).add(full)
 
-    def qualnames(func: ast.expr) -> set[str]:
+class Survey:
+    """One walk over CPython's tree of a module: what the call check needs, and the lines that make a
+    function needed by the extractor (`vlint/extract/pyslice.py`), so a file that passes is walked once."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        import ast
+
+        shapes = self.shapes = _call_shapes()
+        imports: dict[str, set[str]] = {}
+        calls: list[ast.Call] = []
+        bindings: list[tuple[ast.expr, ast.expr | None]] = []  # (target, value) as the Collector binds them
+        route_string = False
+        anchors: list[ast.AST] = []  # imports, classes, self./cls. stores, SamplingParams, add_argument
+        named: list[ast.AST] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                calls.append(node)
+            elif isinstance(node, ast.Attribute):
+                named.append(node)
+            elif isinstance(node, ast.Name):
+                named.append(node)
+            elif isinstance(node, ast.Constant):
+                if isinstance(node.value, str) and not route_string:
+                    route_string = any(word in node.value for word in shapes.route_words)
+            elif isinstance(node, ast.Assign):
+                bindings.extend((target, node.value) for target in node.targets)
+            elif isinstance(node, ast.AnnAssign):
+                bindings.append((node.target, node.value))
+            elif isinstance(node, ast.withitem):
+                if node.optional_vars is not None:
+                    bindings.append((node.optional_vars, node.context_expr))
+            elif isinstance(node, ast.arguments):
+                positional = [*node.posonlyargs, *node.args]
+                bindings.extend((ast.Name(a.arg), d) for a, d in zip(positional[len(positional) - len(node.defaults):],
+                                                                    node.defaults, strict=True))
+                bindings.extend((ast.Name(a.arg), d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True))
+            elif isinstance(node, ast.Import):
+                anchors.append(node)
+                for alias in node.names:
+                    if alias.asname:
+                        imports.setdefault(alias.asname, set()).add(alias.name)
+                    else:
+                        head = alias.name.split(".")[0]
+                        imports.setdefault(head, set()).add(head)
+            elif isinstance(node, ast.ImportFrom):
+                anchors.append(node)
+                for alias in node.names:
+                    if alias.name != "*":
+                        full = f"{node.module}.{alias.name}" if node.module else alias.name
+                        imports.setdefault(alias.asname or alias.name, set()).add(full)
+            elif isinstance(node, ast.ClassDef):
+                anchors.append(node)
+        self.calls, self.imports, self.route_string = calls, imports, route_string
+        self.anchors, self.named = anchors, named
+        self.engine_names, self.engine_attrs = _engine_holders(bindings, self.is_engine_call)
+
+    def qualnames(self, func: ast.expr) -> set[str]:
         dotted = _ast_dotted(func)
         if dotted is None:
             return set()
         head, _, rest = dotted.partition(".")
-        return {dotted} | {f"{base}.{rest}" if rest else base for base in imports.get(head, ())}
+        return {dotted} | {f"{base}.{rest}" if rest else base for base in self.imports.get(head, ())}
 
-    def is_engine_call(node: ast.expr | None) -> bool:
-        return isinstance(node, ast.Call) and bool(qualnames(node.func) & shapes.engines)
+    def is_engine_call(self, node: ast.expr | None) -> bool:
+        import ast
 
-    engine_names, engine_attrs = _engine_holders(bindings, is_engine_call)
+        return isinstance(node, ast.Call) and bool(self.qualnames(node.func) & self.shapes.engines)
 
-    def is_engine(receiver: ast.expr) -> bool:
-        if is_engine_call(receiver):
+    def is_engine(self, receiver: ast.expr) -> bool:
+        import ast
+
+        if self.is_engine_call(receiver):
             return True
         if isinstance(receiver, ast.Name):
-            return receiver.id in engine_names
+            return receiver.id in self.engine_names
         return isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
-            and receiver.value.id in ("self", "cls") and receiver.attr in engine_attrs
+            and receiver.value.id in ("self", "cls") and receiver.attr in self.engine_attrs
 
-    for call in calls:
-        quals = qualnames(call.func)
+    def matches(self, call: ast.Call) -> bool:
+        """Whether the call could take a path of the extractor's `visit_Call`."""
+        import ast
+        from fnmatch import fnmatchcase
+
+        shapes = self.shapes
+        quals = self.qualnames(call.func)
         if any(fnmatchcase(q, pattern) for q in quals for pattern in shapes.qualnames):
             return True
         if any(q.startswith("subprocess.") or q in ("os.system", "os.popen") for q in quals):
             return True
         chain = _ast_chain(call.func)
-        if chain and chain[-1] in shapes.http_methods and route_string \
+        if chain and chain[-1] in shapes.http_methods and self.route_string \
                 and any(k.arg is None or k.arg in shapes.http_body for k in call.keywords):
             return True
         if isinstance(call.func, ast.Attribute) and call.func.attr in shapes.engine_methods \
-                and (engine_names or engine_attrs or is_engine_call(call.func.value)) and is_engine(call.func.value):
+                and (self.engine_names or self.engine_attrs or self.is_engine_call(call.func.value)) \
+                and self.is_engine(call.func.value):
             return True
         tail = [part for part in chain if part not in shapes.transparent]
-        if any(tuple(tail[-len(suffix):]) == suffix for suffix in shapes.suffixes):
-            return True
-    return False
+        return any(tuple(tail[-len(suffix):]) == suffix for suffix in shapes.suffixes)
+
+    def matching_calls(self) -> Iterator[ast.Call]:
+        return (call for call in self.calls if self.matches(call))
 
 
 def _engine_holders(bindings: list[tuple[ast.expr, ast.expr | None]],

@@ -95,6 +95,12 @@ class Walk:
 
     def run(self, module: cst.Module) -> None:
         statements, owner, infos, describe = self.statements, self.owner, self._info, self._describe
+        shapes: dict[type, int] = {}  # a field value's class: 1 a node, 2 a sequence, 0 neither (isinstance
+        # on libcst's abstract node class is an ABC check, ten times slower than this look-up)
+
+        def shape(cls: type) -> int:
+            found = shapes[cls] = 1 if issubclass(cls, CSTNode) else 2 if cls is tuple or cls is list else 0
+            return found
 
         def walk(node: CSTNode, current: int) -> None:
             cls = node.__class__
@@ -107,11 +113,14 @@ class Walk:
                 visit(node)
             for name in fields:
                 child = getattr(node, name)
-                if isinstance(child, CSTNode):
+                kind = shapes.get(child.__class__)
+                if kind is None:
+                    kind = shape(child.__class__)
+                if kind == 1:
                     walk(child, current)
-                elif isinstance(child, (tuple, list)):
+                elif kind == 2:
                     for item in child:
-                        if isinstance(item, CSTNode):
+                        if (shapes.get(item.__class__) or shape(item.__class__)) == 1:
                             walk(item, current)
             if leave is not None:
                 leave(node)

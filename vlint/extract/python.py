@@ -14,11 +14,14 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from vlint.extract.cstwalk import Positions, Walk
+
+if TYPE_CHECKING:
+    from vlint.extract import Survey
 from vlint.facts import FileFacts, Location, ParseError, Request, Value
 from vlint.knowledge import load_data
 
@@ -108,21 +111,34 @@ def catalogue() -> Catalogue:
     )
 
 
-def prefilter(text: str) -> tuple[bool, ast.Module | None]:
+def prefilter(text: str) -> tuple[bool, ast.Module | None, Survey | None]:
     """Whether libcst needs to see `text`: False only for a text this extractor provably gets nothing
     from. Two stages (the argument is written in `vlint.extract`): words in the text, which a scan has
     already checked before importing this module, then the calls in CPython's `ast`. With it, CPython's
-    tree of the file (None where CPython cannot parse it), which anchors the positions."""
-    from vlint.extract import parse_python_ast, python_tree_calls_match, python_words_match
+    tree of the file (None where CPython cannot parse it), which anchors the positions, and the survey
+    of that tree, which says what libcst need not parse."""
+    from vlint.extract import Survey, parse_python_ast, python_words_match
 
     if not python_words_match(text):
-        return False, None
+        return False, None, None
     tree = parse_python_ast(text)
-    return (tree is None or python_tree_calls_match(tree)), tree
+    if tree is None:
+        return True, None, None
+    survey = Survey(tree)
+    return next(survey.matching_calls(), None) is not None, tree, survey
 
 
 def might_matter(text: str) -> bool:
     return prefilter(text)[0]
+
+
+@lru_cache(maxsize=4096)
+def _match_qualname(qual: str) -> CallSpec | None:
+    """The first catalogue entry whose qualname pattern matches (callee names repeat: cached)."""
+    for pattern, spec in catalogue().by_qualname:
+        if fnmatch.fnmatchcase(qual, pattern):
+            return spec
+    return None
 
 
 def strip_provider_prefix(model: str) -> str:
@@ -724,9 +740,9 @@ class _Extractor:
     def match(self, node: cst.Call) -> CallSpec | None:
         qual = self._qualname(node.func)
         if qual is not None:
-            for pattern, spec in self.cat.by_qualname:
-                if fnmatch.fnmatchcase(qual, pattern):
-                    return spec
+            spec = _match_qualname(qual)
+            if spec is not None:
+                return spec
         chain = [p for p in attribute_chain(node.func) if p not in self.cat.transparent]
         for suffix, spec in self.cat.by_suffix:
             if tuple(chain[-len(suffix):]) == suffix:
@@ -1036,7 +1052,7 @@ def bracket_depth(text: str) -> int:
 
 def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     facts = FileFacts(path, "python")
-    matters, tree = prefilter(text)
+    matters, tree, survey = prefilter(text)
     if not matters:
         return facts
     depth = bracket_depth(text)
@@ -1046,6 +1062,10 @@ def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
         facts.errors.append(ParseError(path, f"brackets nested {depth} deep: more than Python allows "
                                              f"({MAX_NESTING}); not parsed"))
         return facts
+    if tree is not None and survey is not None:
+        from vlint.extract.pyslice import slice_module
+
+        text = slice_module(text, tree, survey)  # function bodies the extractor cannot need become blank lines
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

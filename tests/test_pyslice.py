@@ -1,0 +1,172 @@
+"""Slicing (`vlint/extract/pyslice.py`): libcst parses only what the extractor can need, and the facts
+are exactly those of the whole module."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import vlint.extract.pyslice as pyslice
+from vlint.extract import Survey
+from vlint.extract.python import extract_python
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Each module has a fact whose value comes from a function that holds no request itself.
+CASES = {
+    "engine bound in __init__, used in another method": '''
+from vllm import LLM, SamplingParams
+
+class Runner:
+    def __init__(self, name="Qwen/Qwen2.5-7B"):
+        self.llm = LLM(model=name)
+        self.notes = [1, 2, 3]
+
+    def helper(self):
+        return sum(self.notes)
+
+    def run(self, prompts):
+        return self.llm.generate(prompts, SamplingParams(temperature=0.0))
+''',
+    "sampling parameters made in another function": '''
+from vllm import LLM, SamplingParams as SP
+
+def params():
+    greedy = SP(temperature=0.05)
+    return greedy
+
+def unrelated(x):
+    y = x * 2
+    return y
+
+def main():
+    llm = LLM("Qwen/Qwen2.5-7B")
+    llm.generate(["a"], greedy)
+''',
+    "argparse defaults declared in a helper": '''
+import argparse
+from openai import OpenAI
+
+def add_args(parser):
+    parser.add_argument("--model", default="Qwen/Qwen2.5-14B")
+    parser.add_argument("--temperature", type=float, default=0.1)
+
+def other():
+    return [i for i in range(10)]
+
+def main():
+    args = argparse.ArgumentParser().parse_args()
+    OpenAI().chat.completions.create(model=args.model, temperature=args.temperature, messages=[])
+''',
+    "import inside another function": '''
+def setup():
+    from openai import OpenAI as Client
+    return Client
+
+def noise():
+    return [1, 2]
+
+def main():
+    from openai import OpenAI
+    OpenAI().chat.completions.create(model="Qwen/Qwen2.5-14B", messages=[])
+''',
+    "import and class inside other functions": '''
+from openai import OpenAI
+
+def lazy():
+    from litellm import completion
+    return completion
+
+def config():
+    class Settings:
+        model = "Qwen/Qwen2.5-14B"
+    return Settings
+
+def noise():
+    return [1, 2]
+
+def ask():
+    completion(model="Qwen/Qwen2.5-7B", messages=[{"role": "user", "content": "hi"}])
+    OpenAI().chat.completions.create(model=Settings.model, messages=[])
+''',
+    "decorator, defaults and one-liners": '''
+import os, subprocess
+from openai import OpenAI
+
+MODEL = os.getenv("MODEL", "Qwen/Qwen2.5-14B")
+
+def noise(a, b): return a + b
+
+@app.post("/v1/chat/completions")
+def proxy(body=None):
+    return body
+
+async def unrelated(x,
+                    y): pass
+
+def launch(
+    model=MODEL,
+):
+    subprocess.run(["vllm", "serve", model, "--port", "8000"])
+
+class Client:
+    model = MODEL
+
+    class Inner:
+        def deep(self):
+            return 1
+
+    def ask(self):
+        return OpenAI().chat.completions.create(model=self.model, messages=[], temperature=0.1)
+''',
+    "crlf line endings": "from openai import OpenAI\r\n\r\ndef unused():\r\n    x = 1\r\n    return x\r\n\r\n"
+                         "def ask():\r\n    OpenAI().chat.completions.create(\r\n        model='Qwen/Qwen2.5-14B',"
+                         "\r\n        messages=[],\r\n    )\r\n",
+}
+
+
+def _whole(monkeypatch: pytest.MonkeyPatch, text: str, path: str) -> object:
+    with monkeypatch.context() as patch:
+        patch.setattr(pyslice, "slice_module", lambda text, tree, survey: text)
+        return extract_python(text, path)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_facts_are_those_of_the_whole_module(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = CASES[name]
+    sliced = extract_python(text, "m.py")
+    assert sliced.requests or sliced.serves
+    assert repr(sliced) == repr(_whole(monkeypatch, text, "m.py"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_slicing_blanks_only_unneeded_bodies_and_keeps_every_line_in_place(name: str) -> None:
+    text = CASES[name]
+    tree = ast.parse(text)
+    sliced = pyslice.slice_module(text, tree, Survey(tree))
+    before, after = re.split(r"\r\n?|\n", text), re.split(r"\r\n?|\n", sliced)
+    assert len(before) == len(after)
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed, "each case has a function nothing needs"
+    assert all(b.strip() in ("", "pass") for _, b in changed)
+    # the updated tree is the sliced text's: same nodes, same starts (ends of enclosing blocks aside)
+    reparsed = ast.parse(sliced)
+    assert ast.dump(reparsed) == ast.dump(tree)
+    starts = [[(type(n).__name__, n.lineno, n.col_offset) for n in ast.walk(t) if hasattr(n, "lineno")]
+              for t in (reparsed, tree)]
+    assert starts[0] == starts[1]
+
+
+def test_real_sources_give_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [*sorted((ROOT / "tests" / "golden").rglob("*.py")), *sorted((ROOT / "vlint").rglob("*.py")),
+             *sorted((ROOT / "tests").glob("test_*.py"))]
+    blanked = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        blanked += text != pyslice.slice_module(text, tree, Survey(tree))
+        assert repr(extract_python(text, str(path))) == repr(_whole(monkeypatch, text, str(path))), path
+    assert blanked > 5
