@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 SKIP_DIRS = frozenset({
@@ -70,11 +71,24 @@ def display_path(path: Path, cwd: Path) -> str:
     text, base = os.fspath(path), os.fspath(cwd)
     if text.startswith(base) and text[len(base):len(base) + 1] == os.sep and ".." not in text:
         return text[len(base) + 1:].replace(os.sep, "/")  # the walk's common case, without pathlib
+    if os.path.normpath(text) == os.path.normpath(base):
+        return path.name
+    folder, name = os.path.split(text)
+    rel = _relative_folder(folder, base)
+    if rel is None:
+        return str(path)  # another drive on Windows
+    return f"{rel}/{name}" if rel else name
+
+
+@lru_cache(maxsize=4096)
+def _relative_folder(folder: str, base: str) -> str | None:
+    """A folder relative to the working directory, '/'-separated ("" for the directory itself): one
+    `relpath` a folder, not one a file, for scans of a tree outside the working directory."""
     try:
-        rel = os.path.relpath(path, cwd)
-    except ValueError:  # another drive on Windows
-        rel = str(path)
-    return PurePosixPath(*Path(rel).parts).as_posix() if rel != "." else path.name
+        rel = os.path.relpath(folder, base)
+    except ValueError:
+        return None
+    return "" if rel == "." else PurePosixPath(*Path(rel).parts).as_posix()
 
 
 class _GitIgnore:

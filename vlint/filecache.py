@@ -11,15 +11,19 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vlint import __version__
 from vlint.config import Config
 from vlint.discover import SourceFile
 from vlint.facts import FileFacts
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 CACHE_DIR_NAME = ".vlint_cache"
 
@@ -88,48 +92,137 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
 
     Each file is read once, here. A file the prefilter rules out gets empty facts without a hash or a
     cache look-up (filtering is cheaper than either); the others come from the cache, or are extracted:
-    in this process for a few, in a process pool for many (largest first, so no worker is left with
-    a big file at the end), and stored.
+    in this process for a few; for many, in a process pool that starts once enough files need it and
+    takes each file as soon as it is read, so the workers start (and import their parsers) while this
+    process is still reading; then they are stored.
     """
-    from vlint.api import default_jobs, read_bytes_and_text
+    from vlint.api import PARALLEL_MIN_FILES, default_jobs, read_bytes_and_text
     from vlint.extract import passes_word_check
 
     folder = cache_dir(config, cwd or Path.cwd()) if config.cache else None
     if folder is not None:
         _ensure_gitignore(folder)
+    manifest = _Manifest.load(folder, config, cwd or Path.cwd()) if folder is not None else None
     results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
     misses: list[tuple[int, str, Path | None]] = []  # (index, text, cache entry)
-    for index, source in enumerate(sources):
-        data, text, error = read_bytes_and_text(source, config.max_file_size)
-        if text is None or not passes_word_check(source.kind, text):
-            if error is not None or (text is not None and "vlint:" in text.lower()):
-                facts = FileFacts(source.display, source.kind)
-                if error is not None:
-                    facts.errors.append(error)
-                results[index] = _slim(facts, text)
-            continue  # None: empty facts, made when yielded (a 100k-file tree need not hold 100k of them)
-        entry = folder / _key(source, data, config) if folder is not None and data is not None else None
-        cached = _load(entry) if entry is not None else None
-        if cached is not None:
-            results[index] = cached
-        else:
+    pending: list[Future[FileFacts]] = []
+    pool: ProcessPoolExecutor | None = None
+    threshold = 1 if config.jobs and config.jobs > 1 else PARALLEL_MIN_FILES
+    try:
+        for index, source in enumerate(sources):
+            stat = manifest.stat(source) if manifest is not None else None
+            if stat is not None and manifest is not None:
+                known = manifest.unchanged(source, stat)
+                if known == "":
+                    manifest.keep(source, stat, known)
+                    continue  # unchanged since a run that found no trigger word in it
+                if known is not None and folder is not None:
+                    cached = _load(folder / known)
+                    if cached is not None:
+                        results[index] = cached
+                        manifest.keep(source, stat, known)
+                        continue
+            data, text, error = read_bytes_and_text(source, config.max_file_size)
+            if text is None or not passes_word_check(source.kind, text):
+                if error is not None or (text is not None and "vlint:" in text.lower()):
+                    facts = FileFacts(source.display, source.kind)
+                    if error is not None:
+                        facts.errors.append(error)
+                    results[index] = _slim(facts, text)
+                elif stat is not None and manifest is not None and text is not None:
+                    manifest.keep(source, stat, "")
+                continue  # None: empty facts, made when yielded (a 100k-file tree need not hold 100k of them)
+            key = _key(source, data, config) if folder is not None and data is not None else None
+            entry = folder / key if folder is not None and key is not None else None
+            if stat is not None and manifest is not None and key is not None:
+                manifest.keep(source, stat, key)
+            cached = _load(entry) if entry is not None else None
+            if cached is not None:
+                results[index] = cached
+                continue
             misses.append((index, text, entry))
+            if pool is None and len(misses) >= threshold and default_jobs(len(misses), config) > 1:
+                from concurrent.futures import ProcessPoolExecutor
 
-    jobs = min(default_jobs(len(misses), config), len(misses))
-    tasks = [(sources[i].kind, text, sources[i].display) for i, text, _ in misses]
-    if jobs <= 1:
-        extracted: Iterator[FileFacts] = map(_extract_task, tasks)
+                pool = ProcessPoolExecutor(max_workers=default_jobs(len(misses), config))
+                pending = [pool.submit(_extract_task, _task(sources, i, t)) for i, t, _ in misses]
+            elif pool is not None:
+                pending.append(pool.submit(_extract_task, _task(sources, index, text)))
+        if pool is None:
+            extracted: Iterator[FileFacts] = map(_extract_task, (_task(sources, i, t) for i, t, _ in misses))
+        else:
+            extracted = (future.result() for future in pending)
         _place(results, misses, extracted)
-    else:
-        order = sorted(range(len(tasks)), key=lambda k: -len(tasks[k][1]))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = list(pool.map(_extract_task, [tasks[k] for k in order], chunksize=1))
-        by_task: list[FileFacts | None] = [None] * len(tasks)
-        for k, facts in zip(order, done, strict=True):
-            by_task[k] = facts
-        _place(results, misses, iter(by_task))  # type: ignore[arg-type]
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if manifest is not None:
+        manifest.save()
     for source, result in zip(sources, results, strict=True):
         yield result if result is not None else (FileFacts(source.display, source.kind), None)
+
+
+class _Manifest:
+    """What the last run learnt of each file, by size and modification time, so a warm run neither
+    reads, word-checks nor hashes a file that did not change (ruff keys its cache on mtime the same way).
+    A file changed within two seconds of the last run's start is read again anyway ("racy", as git calls
+    it: a later write in the same clock tick would keep the time). One pickle per configuration, written
+    atomically: two concurrent runs each leave a complete one."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, path: Path, entries: dict[str, tuple[int, int, str]], written_ns: int) -> None:
+        self.path = path
+        self.entries = entries  # display path -> (size, mtime_ns, "" for nothing there, else the cache key)
+        self.written_ns = written_ns
+        self.started_ns = time.time_ns()
+        self.fresh: dict[str, tuple[int, int, str]] = {}
+
+    @classmethod
+    def load(cls, folder: Path, config: Config, cwd: Path) -> _Manifest:
+        # display paths are relative to the working directory: a manifest per directory (and data, config)
+        digest = hashlib.sha256(f"{_data_digest()}\0{config.max_file_size}\0{cwd}".encode()).hexdigest()[:16]
+        path = folder / f"manifest-{digest}.pickle"
+        try:
+            with open(path, "rb") as fh:
+                written_ns, entries = pickle.load(fh)
+            if isinstance(entries, dict) and isinstance(written_ns, int):
+                return cls(path, entries, written_ns)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, ImportError):
+            pass
+        return cls(path, {}, 0)
+
+    @staticmethod
+    def stat(source: SourceFile) -> os.stat_result | None:
+        try:
+            return os.stat(source.path)
+        except OSError:
+            return None
+
+    def unchanged(self, source: SourceFile, stat: os.stat_result) -> str | None:
+        known = self.entries.get(source.display)
+        if known is None or known[0] != stat.st_size or known[1] != stat.st_mtime_ns \
+                or stat.st_mtime_ns >= self.written_ns - self.RACY_NS:
+            return None
+        return known[2]
+
+    def keep(self, source: SourceFile, stat: os.stat_result, outcome: str) -> None:
+        self.fresh[source.display] = (stat.st_size, stat.st_mtime_ns, outcome)
+
+    def save(self) -> None:
+        """Merge what this run learnt over what earlier runs did (a pre-commit run sees a few files); an
+        earlier entry is carried over only if it was not racy when recorded."""
+        if all(self.entries.get(name) == value for name, value in self.fresh.items()) \
+                and all(v[1] < self.written_ns - self.RACY_NS for v in self.fresh.values()):
+            return  # nothing new, nothing racy: the file on disk says all of it already
+        limit = self.written_ns - self.RACY_NS
+        merged = {name: value for name, value in self.entries.items() if value[1] < limit}
+        merged.update(self.fresh)
+        _store(self.path, (self.started_ns, merged))
+
+
+def _task(sources: Sequence[SourceFile], index: int, text: str) -> tuple[str, str, str]:
+    return sources[index].kind, text, sources[index].display
 
 
 def _place(results: list[tuple[FileFacts, str | None] | None], misses: list[tuple[int, str, Path | None]],

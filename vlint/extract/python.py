@@ -429,27 +429,29 @@ class _Extractor:
         """A Value for an expression, or None when it cannot be known statically."""
         if node is None or depth > 12:
             return None
-        loc = self._loc(node)
+        def loc() -> Location:  # positions cost a statement's code generation: only for a Value
+            return self._loc(node)
+
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             value = node.evaluated_value
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
-            return Value(value, loc) if isinstance(value, str) else None
+            return Value(value, loc()) if isinstance(value, str) else None
         if isinstance(node, cst.Integer):
-            return Value(int(node.evaluated_value), loc)
+            return Value(int(node.evaluated_value), loc())
         if isinstance(node, cst.Float):
-            return Value(float(node.evaluated_value), loc)
+            return Value(float(node.evaluated_value), loc())
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             inner = self.value_of(node.expression, line, depth + 1)
             if inner and isinstance(inner.literal, (int, float)) and not isinstance(inner.literal, bool):
-                return Value(-inner.literal, loc, inner.note)
+                return Value(-inner.literal, loc(), inner.note)
             return None
         if isinstance(node, cst.Name):
             if node.value in ("True", "False", "None"):
-                return Value({"True": True, "False": False, "None": None}[node.value], loc)
+                return Value({"True": True, "False": False, "None": None}[node.value], loc())
             named = self._resolve_name(node.value, line, depth)
             if named is not None and named.location is None:
-                named = dataclasses.replace(named, location=loc)
+                named = dataclasses.replace(named, location=loc())
             return named
         if isinstance(node, cst.FormattedString):
             return self._resolve_fstring(node, line, depth)
@@ -457,14 +459,14 @@ class _Extractor:
             left = self.value_of(node.left, line, depth + 1)
             right = self.value_of(node.right, line, depth + 1)
             if left and right and isinstance(left.literal, str) and isinstance(right.literal, str):
-                return Value(left.literal + right.literal, loc, "concatenation")
+                return Value(left.literal + right.literal, loc(), "concatenation")
             return None
         if isinstance(node, cst.Call):
             return self._resolve_call_value(node, line, depth)
         if isinstance(node, cst.Attribute):
             attribute = self._resolve_attribute(node, line, depth)
             if attribute is not None and attribute.location is None:
-                attribute = dataclasses.replace(attribute, location=loc)
+                attribute = dataclasses.replace(attribute, location=loc())
             return attribute
         if isinstance(node, cst.Subscript):
             return self._resolve_subscript(node, line, depth)
@@ -485,7 +487,7 @@ class _Extractor:
             left = self.value_of(node.left, line, depth + 1)
             right = self.value_of(node.right, line, depth + 1)
             if left is not None and left.env and right is not None and right.known:
-                return Value(right.literal, loc, f"fallback when ${left.env} is unset", env=left.env,
+                return Value(right.literal, loc(), f"fallback when ${left.env} is unset", env=left.env,
                              is_default=True)
             return left if left is not None and left.known else None
         return None
@@ -1097,36 +1099,3 @@ def _with_context(fact: Any, context: str) -> Any:
 def iter_requests(text: str, path: str = "<string>") -> Iterator[Request]:
     """Convenience for tests and tools: the requests of one Python source."""
     yield from extract_python(text, path).requests
-
-
-def module_constants(text: str) -> dict[str, tuple[object, int, int]]:
-    """Top-level `NAME = literal` assignments of a module (CPython's ast: cheap, and enough for constants),
-    for the linker to resolve `from settings import MODEL` across files. Name -> (value, line, column)."""
-    import ast
-
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    out: dict[str, tuple[object, int, int]] = {}
-    for node in tree.body:
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        if value is None:
-            continue
-        literal: object = None
-        if isinstance(value, ast.Constant) and isinstance(value.value, (str, int, float)):
-            literal = value.value
-        elif isinstance(value, ast.Call) and value.args and isinstance(value.args[-1], ast.Constant) \
-                and isinstance(value.func, ast.Attribute) and value.func.attr in ("get", "getenv"):
-            literal = value.args[-1].value if len(value.args) > 1 else None  # os.getenv("X", "default")
-        if literal is None:
-            continue
-        for target in targets:
-            if isinstance(target, ast.Name):
-                out[target.id] = (literal, value.lineno, value.col_offset + 1)
-    return out
