@@ -77,7 +77,9 @@ def measure(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
 # ---- the tools -------------------------------------------------------------------------------------------
 
 def vlint_cmd(args: argparse.Namespace, target: Path, *, cache: bool) -> list[str]:
-    cmd = [args.vlint, "-m", "vlint.cli", "scan", str(target), "--format", "json", "--fail-on", "never"]
+    """`vlint scan .`, run inside the tree as CI runs it (the caller passes the tree as cwd), or one file."""
+    scanned = "." if target.is_dir() else str(target)
+    cmd = [args.vlint, "-m", "vlint.cli", "scan", scanned, "--format", "json", "--fail-on", "never"]
     return cmd if cache else [*cmd, "--no-cache"]
 
 
@@ -135,43 +137,50 @@ def corpus_stats(target: Path) -> tuple[int, int, int]:
 
 
 def libcst_parse_time(args: argparse.Namespace, target: Path) -> dict[str, float]:
-    """One core, in a fresh process: libcst parse-only time of the files vlint hands to libcst."""
+    """One core, in a fresh process: libcst parse-only time of the Python files vlint's prefilter keeps, whole
+    and as vlint hands them to libcst (function bodies it cannot need blanked, `vlint/extract/pyslice.py`)."""
     code = r'''
 import json, sys, time
 from vlint.discover import discover
-from vlint.extract import might_hold_facts
+from vlint.extract.python import prefilter
+from vlint.extract.pyslice import slice_module
 t0 = time.process_time()
-texts = []
+texts, sliced = [], []
 for s in discover([sys.argv[1]], cwd=sys.argv[1]):
     if s.kind != "python":
         continue
     text = s.path.read_bytes().decode("utf-8", "replace")
-    if might_hold_facts("python", text):
+    matters, tree, survey = prefilter(text)
+    if matters:
         texts.append(text)
+        sliced.append(slice_module(text, tree, survey) if tree is not None else text)
 select = time.process_time() - t0
 import libcst
-t1 = time.process_time()
-for text in texts:
-    try:
-        libcst.parse_module(text)
-    except Exception:
-        pass
-print(json.dumps({"files": len(texts), "bytes": sum(map(len, texts)), "parse_cpu": time.process_time() - t1,
+def parse_all(group):
+    t1 = time.process_time()
+    for text in group:
+        try:
+            libcst.parse_module(text)
+        except Exception:
+            pass
+    return time.process_time() - t1
+print(json.dumps({"files": len(texts), "bytes": sum(map(len, texts)), "parse_cpu": parse_all(texts),
+                  "sliced_bytes": sum(len(t.strip()) for t in sliced), "sliced_parse_cpu": parse_all(sliced),
                   "select_cpu": select}))
 '''
     sample = measure([args.vlint, "-c", code, str(target)], cwd=REPO)
     return json.loads(sample.stdout)
 
 
-def alternate(commands: dict[str, tuple[list[str], dict[str, str]]], runs: int, timeout: float | None,
+def alternate(commands: dict[str, tuple], runs: int, timeout: float | None,
               log: str) -> dict[str, Series]:
     series = {name: Series() for name in commands}
     names = list(commands)
     for r in range(runs):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
-            argv, env = commands[name]
-            sample = measure(argv, env=env, timeout=timeout)
+            argv, env, *where = commands[name]
+            sample = measure(argv, env=env, timeout=timeout, cwd=where[0] if where else None)
             series[name].samples.append(sample)
             print(f"  [{log}] run {r + 1}/{runs} {name}: {sample.wall:.2f} s wall, {sample.cpu:.2f} s cpu, "
                   f"{sample.rss_mb:.0f} MB, rc {sample.rc}", flush=True)
@@ -189,8 +198,7 @@ def bench_corpus(args: argparse.Namespace, label: str, target: Path, expected: d
     if "fixit" in tools and args.fixit_max_files and files > args.fixit_max_files:
         print(f"  Fixit skipped: {files} files is over --fixit-max-files {args.fixit_max_files}")
         tools.remove("fixit")
-    commands: dict[str, tuple[list[str], dict[str, str]]] = {"vlint": (vlint_cmd(args, target, cache=False),
-                                                                       tool_env())}
+    commands: dict[str, tuple] = {"vlint": (vlint_cmd(args, target, cache=False), tool_env(), target)}
     if "semgrep" in tools:
         commands["semgrep"] = (semgrep_cmd(target), tool_env())
     if "fixit" in tools:
@@ -211,9 +219,9 @@ def bench_corpus(args: argparse.Namespace, label: str, target: Path, expected: d
 
     # Warm: one priming run fills a fresh cache, then cold (no cache) and warm runs alternate.
     with tempfile.TemporaryDirectory(prefix="vlint-bench-cache-") as cache:
-        measure(vlint_cmd(args, target, cache=True), env=tool_env(Path(cache)))
-        warm = alternate({"vlint-cold": (vlint_cmd(args, target, cache=False), tool_env()),
-                          "vlint-warm": (vlint_cmd(args, target, cache=True), tool_env(Path(cache)))},
+        measure(vlint_cmd(args, target, cache=True), env=tool_env(Path(cache)), cwd=target)
+        warm = alternate({"vlint-cold": (vlint_cmd(args, target, cache=False), tool_env(), target),
+                          "vlint-warm": (vlint_cmd(args, target, cache=True), tool_env(Path(cache)), target)},
                          args.runs, args.timeout, label)
     result["warm"] = {"cold_wall": warm["vlint-cold"].median("wall"), "warm_wall": warm["vlint-warm"].median("wall"),
                       "warm_over_cold": paired_ratio(warm["vlint-warm"], warm["vlint-cold"]),
@@ -222,6 +230,8 @@ def bench_corpus(args: argparse.Namespace, label: str, target: Path, expected: d
         result["libcst"] = libcst_parse_time(args, target)
         result["libcst"]["vlint_cpu_over_parse_cpu"] = result["vlint"]["cpu"] / max(result["libcst"]["parse_cpu"], 1e-9)
         result["libcst"]["vlint_wall_over_parse_cpu"] = result["vlint"]["wall"] / max(result["libcst"]["parse_cpu"], 1e-9)
+        result["libcst"]["vlint_cpu_over_sliced_parse_cpu"] = \
+            result["vlint"]["cpu"] / max(result["libcst"]["sliced_parse_cpu"], 1e-9)
     if expected is not None:
         found = result["vlint"]["findings"]
         result["expected_findings"] = expected
