@@ -102,3 +102,25 @@ def test_a_run_on_one_file_keeps_what_is_known_of_the_others(tmp_path, monkeypat
     reads.clear()
     _run(root, tmp_path / "c", monkeypatch)
     assert reads == []
+
+
+def test_rules_data_is_parsed_once_then_read_back_and_cleared(tmp_path, monkeypatch) -> None:
+    import yaml
+
+    from vlint import knowledge
+    from vlint.cli import main
+
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "user"))
+    monkeypatch.chdir(tmp_path)
+    knowledge.load_data.cache_clear()
+    try:
+        first = knowledge.load_data("clients.yaml")
+        assert len(list((tmp_path / "user" / "data").iterdir())) == 1
+        knowledge.load_data.cache_clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
+            assert knowledge.load_data("clients.yaml") == first
+        assert main(["cache", "clear"]) == 0
+        assert list((tmp_path / "user" / "data").iterdir()) == []
+    finally:
+        knowledge.load_data.cache_clear()

@@ -265,11 +265,13 @@ def cache() -> None:
 
 @cache.command("clear")
 def cache_clear() -> None:
-    """Delete the per-file cache of this project and the Hub answer cache."""
+    """Delete the per-file cache of this project, the Hub answer cache and the parsed rules data."""
     from vlint.config import load_config
     from vlint.filecache import clear_file_cache
 
-    removed = clear_file_cache(load_config(Path.cwd()), Path.cwd())
+    from vlint.knowledge import clear_data_cache
+
+    removed = clear_file_cache(load_config(Path.cwd()), Path.cwd()) + clear_data_cache()
     try:
         from vlint.cache import clear_cache
 

@@ -66,3 +66,19 @@ def _store_pickle(entry: Path, data: Any) -> None:
         os.replace(tmp, entry)
     except OSError:
         pass
+
+
+def clear_data_cache() -> int:
+    """Delete the parsed copies of the rules data (`vlint cache clear`); returns how many were removed."""
+    from vlint.cache import cache_dir
+
+    removed = 0
+    folder = cache_dir() / "data"
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            try:
+                entry.unlink()
+                removed += 1
+            except OSError:
+                pass
+    return removed

@@ -3,6 +3,12 @@
 Which calls matter comes from `rules/clients.yaml`; this module only knows Python syntax and how to
 resolve a value inside one module (literals, constants, parameter and argparse defaults, environment
 lookups, dict literals used as keyword sets or bodies). What cannot be resolved stays unresolved.
+
+The cost is libcst's parse, so the extractor does as little else as it can: the prefilter (CPython's
+`ast`, `vlint.extract.Survey`) decides whether a file needs libcst at all; `pyslice` blanks the bodies of
+functions that hold nothing this module reads; `cstwalk.Walk` visits the tree once without rebuilding it;
+and `cstwalk.Positions` computes a node's position only when a fact needs it. Each of those is checked
+against libcst's own machinery in the tests (identical facts and positions).
 """
 
 from __future__ import annotations
