@@ -268,7 +268,6 @@ def cache_clear() -> None:
     """Delete the per-file cache of this project, the Hub answer cache and the parsed rules data."""
     from vlint.config import load_config
     from vlint.filecache import clear_file_cache
-
     from vlint.knowledge import clear_data_cache
 
     removed = clear_file_cache(load_config(Path.cwd()), Path.cwd()) + clear_data_cache()
