@@ -78,19 +78,7 @@ class HubCache:
             "stored_at": time.time(),
             "payload": payload,
         }
-        path = self._path(model_id, revision)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, sort_keys=True)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            return
+        write_atomically(self._path(model_id, revision), json.dumps(entry, sort_keys=True).encode(), ".json")
 
     def clear(self) -> int:
         removed = 0
@@ -108,6 +96,38 @@ class HubCache:
             if not path.name.startswith(".tmp-"):  # a writer's leftover is not an entry
                 removed += 1
         return removed
+
+
+def write_atomically(path: Path, data: bytes, suffix: str = "") -> None:
+    """Write to a temporary name in the same folder, then move into place: concurrent runs never see half
+    a file nor lose each other's writes. An unwritable place is not an error: that cache is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
+
+
+def remove_entries(folder: Path, keep: tuple[str, ...] = ()) -> int:
+    """Delete the files of a cache folder but those named in `keep`; how many were removed."""
+    removed = 0
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.name in keep:
+                continue
+            try:
+                entry.unlink()
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def clear_cache() -> int:

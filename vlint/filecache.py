@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -70,14 +69,9 @@ def _slim(facts: FileFacts, text: str | None) -> tuple[FileFacts, str | None]:
 
 
 def _store(entry: Path, payload: object) -> None:
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
-    except OSError:
-        pass  # a read-only checkout still scans, just without a cache
+    from vlint.cache import write_atomically
+
+    write_atomically(entry, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _extract_task(task: tuple[str, str, str]) -> FileFacts:
@@ -246,14 +240,6 @@ def _ensure_gitignore(folder: Path) -> None:
 
 
 def clear_file_cache(config: Config, cwd: Path) -> int:
-    folder = cache_dir(config, cwd)
-    removed = 0
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            if entry.name != ".gitignore":
-                try:
-                    entry.unlink()
-                    removed += 1
-                except OSError:
-                    pass
-    return removed
+    from vlint.cache import remove_entries
+
+    return remove_entries(cache_dir(config, cwd), keep=(".gitignore",))

@@ -42,7 +42,9 @@ def load_data(name: str) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is 10x faster on models.yaml
     data = yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader, on vlint's own data
     if entry is not None:
-        _store_pickle(entry, data)
+        from vlint.cache import write_atomically
+
+        write_atomically(entry, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     return data
 
 
@@ -54,31 +56,8 @@ def _data_cache_entry(name: str, digest: str) -> Path | None:
     return cache_dir() / "data" / f"{name}-{digest}.pickle"
 
 
-def _store_pickle(entry: Path, data: Any) -> None:
-    import pickle
-    import tempfile
-
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
-    except OSError:
-        pass
-
-
 def clear_data_cache() -> int:
     """Delete the parsed copies of the rules data (`vlint cache clear`); returns how many were removed."""
-    from vlint.cache import cache_dir
+    from vlint.cache import cache_dir, remove_entries
 
-    removed = 0
-    folder = cache_dir() / "data"
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            try:
-                entry.unlink()
-                removed += 1
-            except OSError:
-                pass
-    return removed
+    return remove_entries(cache_dir() / "data")
