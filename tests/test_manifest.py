@@ -53,12 +53,19 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch, reads) -> Non
     (root / "client.py").write_text(BASE)
     for i in range(5):
         (root / f"plain{i}.py").write_text(PLAIN)
+    (root / "near.py").write_text("from openai import OpenAI\nclient = OpenAI()\n")  # read, says nothing
     _age(root)
     first = _run(root, tmp_path / "c", monkeypatch)
-    assert sorted(reads) == sorted(["client.py", *(f"plain{i}.py" for i in range(5))])
+    assert sorted(reads) == sorted(["client.py", "near.py", *(f"plain{i}.py" for i in range(5))])
     reads.clear()
+    import vlint.filecache
+
+    loads: list[Path] = []
+    real_load = vlint.filecache._load
+    monkeypatch.setattr(vlint.filecache, "_load", lambda entry: loads.append(entry) or real_load(entry))
     second = _run(root, tmp_path / "c", monkeypatch)
     assert reads == []
+    assert len(loads) == 1  # only the file that said something has an entry to load
     assert _models(first) == _models(second) == ["Qwen/Qwen2.5-14B"]
 
 

@@ -100,6 +100,7 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
     results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
     misses: list[tuple[int, str, Path | None]] = []  # (index, text, cache entry)
     pending: list[Future[FileFacts]] = []
+    stats: dict[int, os.stat_result] = {}  # misses the manifest will learn about
     pool: ProcessPoolExecutor | None = None
     threshold = 1 if config.jobs and config.jobs > 1 else PARALLEL_MIN_FILES
     try:
@@ -107,9 +108,9 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
             stat = manifest.stat(source) if manifest is not None else None
             if stat is not None and manifest is not None:
                 known = manifest.unchanged(source, stat)
-                if known == "":
+                if known in ("", _NOTHING):
                     manifest.keep(source, stat, known)
-                    continue  # unchanged since a run that found no trigger word in it
+                    continue  # unchanged since a run that found no trigger word, or nothing, in it
                 if known is not None and folder is not None:
                     cached = _load(folder / known)
                     if cached is not None:
@@ -133,8 +134,12 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
             cached = _load(entry) if entry is not None else None
             if cached is not None:
                 results[index] = cached
+                if stat is not None and manifest is not None and _says_nothing(cached):
+                    manifest.keep(source, stat, _NOTHING)
                 continue
             misses.append((index, text, entry))
+            if stat is not None and manifest is not None:
+                stats[index] = stat
             if pool is None and len(misses) >= threshold and default_jobs(len(misses), config) > 1:
                 from concurrent.futures import ProcessPoolExecutor
 
@@ -147,6 +152,11 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
         else:
             extracted = (future.result() for future in pending)
         _place(results, misses, extracted)
+        if manifest is not None:
+            for index, stat in stats.items():
+                result = results[index]
+                if result is not None and _says_nothing(result):
+                    manifest.keep(sources[index], stat, _NOTHING)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -167,7 +177,9 @@ class _Manifest:
 
     def __init__(self, path: Path, entries: dict[str, tuple[int, int, str]], written_ns: int) -> None:
         self.path = path
-        self.entries = entries  # display path -> (size, mtime_ns, "" for nothing there, else the cache key)
+        # display path -> (size, mtime_ns, outcome): "" no trigger word, "-" extracted and nothing found,
+        # else the cache key of what it said
+        self.entries = entries
         self.written_ns = written_ns
         self.started_ns = time.time_ns()
         self.fresh: dict[str, tuple[int, int, str]] = {}
@@ -213,6 +225,14 @@ class _Manifest:
         merged = {name: value for name, value in self.entries.items() if value[1] < limit}
         merged.update(self.fresh)
         _store(self.path, (self.started_ns, merged))
+
+
+_NOTHING = "-"  # a manifest outcome: read and extracted, and it said nothing (no pickle to load)
+
+
+def _says_nothing(result: tuple[FileFacts, str | None]) -> bool:
+    facts, text = result
+    return text is None and not (facts.serves or facts.requests or facts.env or facts.errors)
 
 
 def _task(sources: Sequence[SourceFile], index: int, text: str) -> tuple[str, str, str]:
