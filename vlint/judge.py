@@ -7,7 +7,7 @@ by a test both ways). Rules read facts and classifications only, never a parser.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vlint.classify import Classification, ModelOverride, classify
@@ -74,11 +74,18 @@ class Judge:
     config: Config
     base_dir: Path | None = None
     classifier: Callable[..., Classification] = classify
+    _verdicts: dict[str, Classification] = field(default_factory=dict, init=False, repr=False)
 
     def _classify(self, model: str) -> Classification:
-        overrides = tuple(ModelOverride(pattern, kind, f"configuration models.{kind}")
-                          for pattern, kind in self.config.models)
-        return self.classifier(model, overrides=overrides, online=self.config.online, base_dir=self.base_dir)
+        """Once per model and run (a monorepo names the same few models thousands of times; the local
+        folders and the Hub do not change during a run)."""
+        found = self._verdicts.get(model)
+        if found is None:
+            overrides = tuple(ModelOverride(pattern, kind, f"configuration models.{kind}")
+                              for pattern, kind in self.config.models)
+            found = self._verdicts[model] = self.classifier(model, overrides=overrides, online=self.config.online,
+                                                            base_dir=self.base_dir)
+        return found
 
     def run(self, project: Project) -> list[Finding]:
         findings: list[Finding] = []

@@ -150,6 +150,9 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
 
     linked_requests: list[LinkedRequest] = []
     use_count: dict[int, int] = {}
+    serves_of_model: dict[str, list[Serve]] = {}  # one pass, not one per request (10k-file trees)
+    for serve, served in serves:
+        serves_of_model.setdefault(str(served.literal).lower(), []).append(serve)
     for file_facts in all_facts:
         for request in file_facts.requests:
             if request.temperature is not None and (request.temperature.env or request.temperature.symbol):
@@ -176,7 +179,7 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
                     via=tuple(s for s, _ in hits), candidates=models,
                 ))
             else:
-                direct = tuple(serve for serve, served in serves if str(served.literal).lower() == name.lower())
+                direct = tuple(serves_of_model.get(name.lower(), ()))
                 for serve in direct:
                     use_count[id(serve)] = use_count.get(id(serve), 0) + 1
                 linked_requests.append(LinkedRequest(request=request, model=name, model_value=value, via=direct))
