@@ -54,6 +54,12 @@ class Series:
 def measure(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
             timeout: float | None = None) -> Sample:
     """Run argv; wall clock, CPU of the whole process tree, and the largest RSS in it (Linux wait4)."""
+    # Peak RSS through /usr/bin/time: a child forked straight from this (large) process would report
+    # this process's memory as its own high-water mark (Linux keeps it across fork and exec).
+    rss_file = tempfile.NamedTemporaryFile(prefix="vlint-bench-rss-", delete=False)
+    rss_file.close()
+    if Path("/usr/bin/time").exists():
+        argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *argv]
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     out_chunks = []
@@ -70,7 +76,14 @@ def measure(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
+    rss_kb = usage.ru_maxrss
+    try:
+        rss_kb = int(Path(rss_file.name).read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
+    finally:
+        Path(rss_file.name).unlink(missing_ok=True)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss_kb / 1024, proc.returncode,
                   b"".join(out_chunks).decode("utf-8", "replace"))
 
 

@@ -195,20 +195,21 @@ def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]]
 def discover(paths: Sequence[str | Path], *, excluded: Iterable[str] = (), cwd: Path | None = None,
              errors: list[tuple[str, str]] | None = None) -> list[SourceFile]:
     """The files to scan, each with its kind; unknown kinds in a walk are skipped silently."""
-    from fnmatch import fnmatch
+    from fnmatch import translate
 
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
     errors = errors if errors is not None else []
     patterns = [p.rstrip("/") for p in excluded]
+    # fnmatch semantics, compiled once: the whole path, a folder it is under, or any one of its parts
+    whole = re.compile("|".join(f"(?:{translate(p)})|(?:{translate(p + '/*')})" for p in patterns)) if patterns else None
+    part = re.compile("|".join(f"(?:{translate(p)})" for p in patterns)) if patterns else None
 
     def is_excluded(display: str) -> bool:
-        parts = PurePosixPath(display).parts
-        for pattern in patterns:
-            if fnmatch(display, pattern) or fnmatch(display, pattern + "/*"):
-                return True
-            if any(fnmatch(part, pattern) for part in parts):
-                return True
-        return False
+        if whole is None or part is None:
+            return False
+        if whole.match(display):
+            return True
+        return any(part.match(piece) for piece in PurePosixPath(display).parts)
 
     out: list[SourceFile] = []
     seen: set[str] = set()

@@ -74,11 +74,12 @@ def _store(entry: Path, payload: object) -> None:
     write_atomically(entry, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _extract_task(task: tuple[str, str, str]) -> FileFacts:
+def _extract_task(task: tuple[str, str, str]) -> tuple[FileFacts, str | None]:
+    """Extract one file; its text comes back only if it holds a suppression comment (see `_slim`)."""
     from vlint.api import extract_text
 
     kind, text, display = task
-    return extract_text(kind, text, display)
+    return _slim(extract_text(kind, text, display), text)
 
 
 def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None = None) -> Iterator[tuple[FileFacts, str | None]]:
@@ -98,8 +99,9 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
         _ensure_gitignore(folder)
     manifest = _Manifest.load(folder, config, cwd or Path.cwd()) if folder is not None else None
     results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
-    misses: list[tuple[int, str, Path | None]] = []  # (index, text, cache entry)
-    pending: list[Future[FileFacts]] = []
+    misses: list[tuple[int, Path | None]] = []  # (index, cache entry)
+    waiting: list[tuple[str, str, str]] = []  # tasks read before the pool starts
+    pending: list[Future[tuple[FileFacts, str | None]]] = []
     stats: dict[int, os.stat_result] = {}  # misses the manifest will learn about
     pool: ProcessPoolExecutor | None = None
     threshold = 1 if config.jobs and config.jobs > 1 else PARALLEL_MIN_FILES
@@ -137,18 +139,22 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
                 if stat is not None and manifest is not None and _says_nothing(cached):
                     manifest.keep(source, stat, _NOTHING)
                 continue
-            misses.append((index, text, entry))
+            misses.append((index, entry))
             if stat is not None and manifest is not None:
                 stats[index] = stat
-            if pool is None and len(misses) >= threshold and default_jobs(len(misses), config) > 1:
+            task = (source.kind, text, source.display)
+            if pool is not None:
+                pending.append(pool.submit(_extract_task, task))
+                continue
+            waiting.append(task)
+            if len(misses) >= threshold and default_jobs(len(misses), config) > 1:
                 from concurrent.futures import ProcessPoolExecutor
 
                 pool = ProcessPoolExecutor(max_workers=default_jobs(len(misses), config))
-                pending = [pool.submit(_extract_task, _task(sources, i, t)) for i, t, _ in misses]
-            elif pool is not None:
-                pending.append(pool.submit(_extract_task, _task(sources, index, text)))
+                pending = [pool.submit(_extract_task, t) for t in waiting]
+                waiting = []
         if pool is None:
-            extracted: Iterator[FileFacts] = map(_extract_task, (_task(sources, i, t) for i, t, _ in misses))
+            extracted: Iterator[tuple[FileFacts, str | None]] = map(_extract_task, waiting)
         else:
             extracted = (future.result() for future in pending)
         _place(results, misses, extracted)
@@ -235,14 +241,9 @@ def _says_nothing(result: tuple[FileFacts, str | None]) -> bool:
     return text is None and not (facts.serves or facts.requests or facts.env or facts.errors)
 
 
-def _task(sources: Sequence[SourceFile], index: int, text: str) -> tuple[str, str, str]:
-    return sources[index].kind, text, sources[index].display
-
-
-def _place(results: list[tuple[FileFacts, str | None] | None], misses: list[tuple[int, str, Path | None]],
-           extracted: Iterator[FileFacts]) -> None:
-    for (index, text, entry), facts in zip(misses, extracted, strict=True):
-        result = _slim(facts, text)
+def _place(results: list[tuple[FileFacts, str | None] | None], misses: list[tuple[int, Path | None]],
+           extracted: Iterator[tuple[FileFacts, str | None]]) -> None:
+    for (index, entry), result in zip(misses, extracted, strict=True):
         if entry is not None:
             _store(entry, result)
         results[index] = result
