@@ -11,6 +11,7 @@ import hashlib
 import os
 import pickle
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 CACHE_DIR_NAME = ".vlint_cache"
+MAX_IN_FLIGHT = 256  # tasks handed to the pool and not yet taken back (each holds a file's text)
 
 
 @lru_cache(maxsize=1)
@@ -99,12 +101,21 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
         _ensure_gitignore(folder)
     manifest = _Manifest.load(folder, config, cwd or Path.cwd()) if folder is not None else None
     results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
-    misses: list[tuple[int, Path | None]] = []  # (index, cache entry)
-    waiting: list[tuple[str, str, str]] = []  # tasks read before the pool starts
-    pending: list[Future[tuple[FileFacts, str | None]]] = []
+    waiting: list[tuple[int, Path | None, tuple[str, str, str]]] = []  # read before the pool starts
+    inflight: deque[tuple[int, Path | None, Future[tuple[FileFacts, str | None]]]] = deque()
     stats: dict[int, os.stat_result] = {}  # misses the manifest will learn about
     pool: ProcessPoolExecutor | None = None
     threshold = 1 if config.jobs and config.jobs > 1 else PARALLEL_MIN_FILES
+
+    def place(index: int, entry: Path | None, result: tuple[FileFacts, str | None]) -> None:
+        if entry is not None:
+            _store(entry, result)
+        silent = _says_nothing(result)
+        results[index] = None if silent else result  # None: empty facts, made when yielded
+        stat = stats.pop(index, None)
+        if stat is not None and manifest is not None and silent:
+            manifest.keep(sources[index], stat, _NOTHING)
+
     try:
         for index, source in enumerate(sources):
             stat = manifest.stat(source) if manifest is not None else None
@@ -139,30 +150,28 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
                 if stat is not None and manifest is not None and _says_nothing(cached):
                     manifest.keep(source, stat, _NOTHING)
                 continue
-            misses.append((index, entry))
             if stat is not None and manifest is not None:
                 stats[index] = stat
             task = (source.kind, text, source.display)
-            if pool is not None:
-                pending.append(pool.submit(_extract_task, task))
-                continue
-            waiting.append(task)
-            if len(misses) >= threshold and default_jobs(len(misses), config) > 1:
-                from concurrent.futures import ProcessPoolExecutor
+            if pool is None:
+                waiting.append((index, entry, task))
+                if len(waiting) >= threshold and default_jobs(len(waiting), config) > 1:
+                    from concurrent.futures import ProcessPoolExecutor
 
-                pool = ProcessPoolExecutor(max_workers=default_jobs(len(misses), config))
-                pending = [pool.submit(_extract_task, t) for t in waiting]
-                waiting = []
-        if pool is None:
-            extracted: Iterator[tuple[FileFacts, str | None]] = map(_extract_task, waiting)
-        else:
-            extracted = (future.result() for future in pending)
-        _place(results, misses, extracted)
-        if manifest is not None:
-            for index, stat in stats.items():
-                result = results[index]
-                if result is not None and _says_nothing(result):
-                    manifest.keep(sources[index], stat, _NOTHING)
+                    pool = ProcessPoolExecutor(max_workers=default_jobs(len(waiting), config))
+                    inflight.extend((i, e, pool.submit(_extract_task, t)) for i, e, t in waiting)
+                    waiting = []
+            else:
+                inflight.append((index, entry, pool.submit(_extract_task, task)))
+            # Bounded: a queued task holds its file's text; results are taken in order as they come.
+            while len(inflight) > MAX_IN_FLIGHT or inflight and inflight[0][2].done():
+                i, e, future = inflight.popleft()
+                place(i, e, future.result())
+        for i, e, t in waiting:
+            place(i, e, _extract_task(t))
+        while inflight:
+            i, e, future = inflight.popleft()
+            place(i, e, future.result())
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -239,14 +248,6 @@ _NOTHING = "-"  # a manifest outcome: read and extracted, and it said nothing (n
 def _says_nothing(result: tuple[FileFacts, str | None]) -> bool:
     facts, text = result
     return text is None and not (facts.serves or facts.requests or facts.env or facts.errors)
-
-
-def _place(results: list[tuple[FileFacts, str | None] | None], misses: list[tuple[int, Path | None]],
-           extracted: Iterator[tuple[FileFacts, str | None]]) -> None:
-    for (index, entry), result in zip(misses, extracted, strict=True):
-        if entry is not None:
-            _store(entry, result)
-        results[index] = result
 
 
 def _ensure_gitignore(folder: Path) -> None:

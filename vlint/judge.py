@@ -69,12 +69,16 @@ def rule_enabled(code: str, config: Config, path: str | None = None) -> bool:
     return enabled
 
 
+_LAUNCHES_SHOWN = 5  # evidence lists this many launches of an alias, then counts the rest
+
+
 @dataclass
 class Judge:
     config: Config
     base_dir: Path | None = None
     classifier: Callable[..., Classification] = classify
     _verdicts: dict[str, Classification] = field(default_factory=dict, init=False, repr=False)
+    _nominal: dict[int, tuple[tuple[Serve, ...], bool]] = field(default_factory=dict, init=False, repr=False)
 
     def _classify(self, model: str) -> Classification:
         """Once per model and run (a monorepo names the same few models thousands of times; the local
@@ -97,9 +101,16 @@ class Judge:
 
     # ---- requests --------------------------------------------------------------------------------
 
+    def _all_nominal(self, via: tuple[Serve, ...]) -> bool:
+        """Every launch a request goes through is nominal (none: False). Once per shared `via` tuple."""
+        found = self._nominal.get(id(via))
+        if found is None:
+            found = self._nominal[id(via)] = (via, bool(via) and all(s.nominal for s in via))
+        return found[1]
+
     def _judge_request(self, linked: LinkedRequest) -> list[Finding]:
         request = linked.request
-        if any(s.nominal for s in linked.via) and all(s.nominal for s in linked.via):
+        if self._all_nominal(linked.via):
             return []
         verdicts = [(m, self._classify(m)) for m in dict.fromkeys(linked.candidates or (linked.model,))]
         base = [(m, c) for m, c in verdicts if c.kind == "base"]
@@ -160,8 +171,10 @@ class Judge:
         note = f" ({value.note})" if value.note else ""
         evidence.append(f"model `{linked.model}`{note}{where}")
         evidence.extend(cls.evidence)
-        for serve in linked.via:
+        for serve in linked.via[:_LAUNCHES_SHOWN]:
             evidence.append(f"launched by {serve.launcher} at {serve.location}")
+        if len(linked.via) > _LAUNCHES_SHOWN:
+            evidence.append(f"and {len(linked.via) - _LAUNCHES_SHOWN} more launches serving it")
         return evidence
 
     def _finding(self, code: str, severity: str, confidence: str, request: Request | _ServeAsRequest, model: str,

@@ -149,7 +149,8 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
             aliases.setdefault(name.strip().lower(), []).append((serve, value))
 
     linked_requests: list[LinkedRequest] = []
-    use_count: dict[int, int] = {}
+    by_alias: dict[tuple[str, str], tuple[tuple[Serve, ...], tuple[str, ...], Value | None]] = {}
+    uses: dict[tuple[str, str], int] = {}
     serves_of_model: dict[str, list[Serve]] = {}  # one pass, not one per request (10k-file trees)
     for serve, served in serves:
         serves_of_model.setdefault(str(served.literal).lower(), []).append(serve)
@@ -163,26 +164,32 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
             if value is None or not isinstance(value.literal, str) or not value.literal.strip():
                 continue
             name = value.literal.strip()
-            hits = aliases.get(name.lower(), [])
-            # A README documenting another model under the same alias must not make real code ambiguous.
-            same_context = [h for h in hits if h[0].context == request.context]
-            hits = same_context or hits
-            if hits:
-                for serve, _ in hits:
-                    use_count[id(serve)] = use_count.get(id(serve), 0) + 1
-                models = tuple(str(v.literal) for _, v in hits)
-                first_serve, first_value = hits[0]
-                note = f"served as `{name}` by {first_serve.launcher} at {first_serve.location}"
-                resolved = replace(first_value, note=note)
+            key = (name.lower(), request.context)
+            shared = by_alias.get(key)
+            if shared is None:
+                hits = aliases.get(name.lower(), [])
+                # A README documenting another model under the same alias must not make real code ambiguous.
+                hits = [h for h in hits if h[0].context == request.context] or hits
+                if hits:
+                    first_serve, first_value = hits[0]
+                    note = f"served as `{name}` by {first_serve.launcher} at {first_serve.location}"
+                    shared = (tuple(s for s, _ in hits), tuple(str(v.literal) for _, v in hits),
+                              replace(first_value, note=note))
+                else:
+                    shared = (tuple(serves_of_model.get(name.lower(), ())), (), None)
+                by_alias[key] = shared  # computed once per alias: a monorepo may serve one alias 1,000 times
+            via, models, resolved = shared
+            uses[key] = uses.get(key, 0) + 1
+            if resolved is not None:
                 linked_requests.append(LinkedRequest(
-                    request=request, model=str(first_value.literal), model_value=resolved,
-                    via=tuple(s for s, _ in hits), candidates=models,
+                    request=request, model=str(resolved.literal), model_value=resolved, via=via, candidates=models,
                 ))
             else:
-                direct = tuple(serves_of_model.get(name.lower(), ()))
-                for serve in direct:
-                    use_count[id(serve)] = use_count.get(id(serve), 0) + 1
-                linked_requests.append(LinkedRequest(request=request, model=name, model_value=value, via=direct))
+                linked_requests.append(LinkedRequest(request=request, model=name, model_value=value, via=via))
+    use_count: dict[int, int] = {}
+    for key, count in uses.items():
+        for serve in by_alias[key][0]:
+            use_count[id(serve)] = use_count.get(id(serve), 0) + count
 
     linked_serves = tuple(
         LinkedServe(serve=serve, model=str(value.literal), model_value=value,
