@@ -134,10 +134,6 @@ def prefilter(text: str) -> tuple[bool, ast.Module | None, Survey | None]:
     return next(survey.matching_calls(), None) is not None, tree, survey
 
 
-def might_matter(text: str) -> bool:
-    return prefilter(text)[0]
-
-
 @lru_cache(maxsize=4096)
 def _match_qualname(qual: str) -> CallSpec | None:
     """The first catalogue entry whose qualname pattern matches (callee names repeat: cached)."""
