@@ -122,6 +122,64 @@ class Client:
     def ask(self):
         return OpenAI().chat.completions.create(model=self.model, messages=[], temperature=0.1)
 ''',
+    "statements a kept call reads, through chains, branches and blocks": '''
+from openai import OpenAI
+import json
+
+BASE = "Qwen/Qwen2.5"
+UNUSED_TABLE = {"a": [1, 2, 3], "b": [4, 5, 6]}
+SIZE_DEFAULT = "14B"
+if json:
+    SIZE = SIZE_DEFAULT
+else:
+    SIZE = "7B"
+
+def main(flag=False):
+    """Docstring."""
+    size = SIZE
+    noise = json.dumps(UNUSED_TABLE)
+    for i in range(3):
+        noise += str(i)
+    name = f"{BASE}-{size}"
+    if flag:
+        print(noise)
+    elif noise:
+        print("x")
+    else:
+        temperature = 0.1
+    if flag:
+        top_p = 0.2
+    elif noise:
+        print("never needed")
+    try:
+        client = OpenAI()
+    except Exception:
+        raise
+    finally:
+        print("done")
+    with open("log") as log:
+        log.write(noise)
+    while flag:
+        flag = False
+    x = 1; model = name
+    client.chat.completions.create(model=model, temperature=temperature, top_p=top_p, messages=[])
+''',
+    "a closure, a loop target and a with target": '''
+import contextlib
+from openai import OpenAI
+
+def outer(models):
+    chosen = "Qwen/Qwen2.5-14B"
+    junk = [m.upper() for m in models]
+    for temperature in (0.0, 0.1):
+        junk.append(temperature)
+        with contextlib.nullcontext(OpenAI()) as client:
+            print(junk)
+
+            def inner():
+                return client.chat.completions.create(model=chosen, temperature=temperature, messages=[])
+    return inner
+''',
     "crlf line endings": "from openai import OpenAI\r\n\r\ndef unused():\r\n    x = 1\r\n    return x\r\n\r\n"
                          "def ask():\r\n    OpenAI().chat.completions.create(\r\n        model='Qwen/Qwen2.5-14B',"
                          "\r\n        messages=[],\r\n    )\r\n",
@@ -150,7 +208,7 @@ def test_slicing_blanks_only_unneeded_bodies_and_keeps_every_line_in_place(name:
     before, after = re.split(r"\r\n?|\n", text), re.split(r"\r\n?|\n", sliced)
     assert len(before) == len(after)
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-    assert changed, "each case has a function nothing needs"
+    assert changed, "each case has a statement nothing needs"
     assert all(b.strip() in ("", "pass") for _, b in changed)
     # the updated tree is the sliced text's: same nodes, same starts (ends of enclosing blocks aside)
     reparsed = ast.parse(sliced)
