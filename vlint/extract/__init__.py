@@ -227,7 +227,9 @@ def read_prefilter_clauses() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class _CallShapes:
     qualnames: tuple[str, ...]
+    qualname_re: re.Pattern[str]  # the qualname patterns as one expression (fnmatch's translation)
     suffixes: tuple[tuple[str, ...], ...]
+    suffix_ends: frozenset[str]  # the last name of each suffix
     transparent: frozenset[str]
     engines: frozenset[str]
     engine_methods: frozenset[str]
@@ -238,12 +240,18 @@ class _CallShapes:
 
 @lru_cache(maxsize=1)
 def _call_shapes() -> _CallShapes:
+    import fnmatch
+
     from vlint.knowledge import load_data
 
     data = load_data("clients.yaml")
+    qualnames = tuple(e["qualname"] for e in data["calls"] if "qualname" in e)
+    suffixes = tuple(tuple(e["suffix"].split(".")) for e in data["calls"] if "suffix" in e)
     return _CallShapes(
-        qualnames=tuple(e["qualname"] for e in data["calls"] if "qualname" in e),
-        suffixes=tuple(tuple(e["suffix"].split(".")) for e in data["calls"] if "suffix" in e),
+        qualnames=qualnames,
+        qualname_re=re.compile("|".join(f"(?:{fnmatch.translate(q)})" for q in qualnames)),
+        suffixes=suffixes,
+        suffix_ends=frozenset(suffix[-1] for suffix in suffixes),
         transparent=frozenset(data.get("transparent_segments", [])),
         engines=frozenset(data["offline"]["engine"]),
         engine_methods=frozenset(data["offline"]["methods"]),
@@ -272,6 +280,17 @@ def python_tree_calls_match(tree: ast.Module) -> bool:
     return next(Survey(tree).matching_calls(), None) is not None
 
 
+_SURVEY_FIELDS: dict[type, tuple[str, ...]] = {}  # a node class's child fields, `ctx` left out
+
+
+@lru_cache(maxsize=1)
+def _survey_kinds() -> dict[type, int]:
+    import ast
+
+    return {ast.Call: 1, ast.Attribute: 2, ast.Name: 2, ast.Constant: 3, ast.Assign: 4, ast.AnnAssign: 5,
+            ast.withitem: 6, ast.arguments: 7, ast.Import: 8, ast.ImportFrom: 9, ast.ClassDef: 10}
+
+
 class Survey:
     """One walk over CPython's tree of a module: what the call check needs, and the lines that make a
     function needed by the extractor (`vlint/extract/pyslice.py`), so a file that passes is walked once."""
@@ -286,44 +305,62 @@ class Survey:
         route_string = False
         anchors: list[ast.AST] = []  # imports, classes, self./cls. stores, SamplingParams, add_argument
         named: list[ast.AST] = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                calls.append(node)
-            elif isinstance(node, ast.Attribute):
+        kinds = _survey_kinds()
+        fields_of = _SURVEY_FIELDS
+        node_class = ast.AST
+        stack: list[ast.AST] = [tree]
+        while stack:  # every node once (in no particular order: nothing here depends on it)
+            node = stack.pop()
+            cls = node.__class__
+            kind = kinds.get(cls, 0)
+            if kind == 0:
+                pass
+            elif kind == 1:
+                calls.append(node)  # type: ignore[arg-type]
+            elif kind == 2:
                 named.append(node)
-            elif isinstance(node, ast.Name):
-                named.append(node)
-            elif isinstance(node, ast.Constant):
-                if isinstance(node.value, str) and not route_string:
-                    route_string = any(word in node.value for word in shapes.route_words)
-            elif isinstance(node, ast.Assign):
-                bindings.extend((target, node.value) for target in node.targets)
-            elif isinstance(node, ast.AnnAssign):
-                bindings.append((node.target, node.value))
-            elif isinstance(node, ast.withitem):
-                if node.optional_vars is not None:
-                    bindings.append((node.optional_vars, node.context_expr))
-            elif isinstance(node, ast.arguments):
-                positional = [*node.posonlyargs, *node.args]
-                bindings.extend((ast.Name(a.arg), d) for a, d in zip(positional[len(positional) - len(node.defaults):],
-                                                                    node.defaults, strict=True))
-                bindings.extend((ast.Name(a.arg), d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True))
-            elif isinstance(node, ast.Import):
+            elif kind == 3:
+                if not route_string and isinstance(node.value, str):  # type: ignore[attr-defined]
+                    route_string = any(word in node.value for word in shapes.route_words)  # type: ignore[attr-defined]
+            elif kind == 4:
+                bindings.extend((target, node.value) for target in node.targets)  # type: ignore[attr-defined]
+            elif kind == 5:
+                bindings.append((node.target, node.value))  # type: ignore[attr-defined]
+            elif kind == 6:
+                if node.optional_vars is not None:  # type: ignore[attr-defined]
+                    bindings.append((node.optional_vars, node.context_expr))  # type: ignore[attr-defined]
+            elif kind == 7:
+                args: ast.arguments = node  # type: ignore[assignment]
+                positional = [*args.posonlyargs, *args.args]
+                bindings.extend((ast.Name(a.arg), d) for a, d in zip(positional[len(positional) - len(args.defaults):],
+                                                                    args.defaults, strict=True))
+                bindings.extend((ast.Name(a.arg), d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True))
+            elif kind == 8:
                 anchors.append(node)
-                for alias in node.names:
+                for alias in node.names:  # type: ignore[attr-defined]
                     if alias.asname:
                         imports.setdefault(alias.asname, set()).add(alias.name)
                     else:
                         head = alias.name.split(".")[0]
                         imports.setdefault(head, set()).add(head)
-            elif isinstance(node, ast.ImportFrom):
+            elif kind == 9:
                 anchors.append(node)
-                for alias in node.names:
+                module = node.module  # type: ignore[attr-defined]
+                for alias in node.names:  # type: ignore[attr-defined]
                     if alias.name != "*":
-                        full = f"{node.module}.{alias.name}" if node.module else alias.name
+                        full = f"{module}.{alias.name}" if module else alias.name
                         imports.setdefault(alias.asname or alias.name, set()).add(full)
-            elif isinstance(node, ast.ClassDef):
+            elif kind == 10:
                 anchors.append(node)
+            fields = fields_of.get(cls)
+            if fields is None:
+                fields = fields_of[cls] = tuple(f for f in cls._fields if f != "ctx")
+            for field in fields:
+                value = getattr(node, field, None)
+                if value.__class__ is list:
+                    stack.extend(item for item in value if isinstance(item, node_class))
+                elif isinstance(value, node_class):
+                    stack.append(value)
         self.calls, self.imports, self.route_string = calls, imports, route_string
         self.anchors, self.named = anchors, named
         self.engine_names, self.engine_attrs = _engine_holders(bindings, self.is_engine_call)
@@ -353,11 +390,10 @@ class Survey:
     def matches(self, call: ast.Call) -> bool:
         """Whether the call could take a path of the extractor's `visit_Call`."""
         import ast
-        from fnmatch import fnmatchcase
 
         shapes = self.shapes
         quals = self.qualnames(call.func)
-        if any(fnmatchcase(q, pattern) for q in quals for pattern in shapes.qualnames):
+        if any(shapes.qualname_re.match(q) for q in quals):
             return True
         if any(q.startswith("subprocess.") or q in ("os.system", "os.popen") for q in quals):
             return True
@@ -370,7 +406,8 @@ class Survey:
                 and self.is_engine(call.func.value):
             return True
         tail = [part for part in chain if part not in shapes.transparent]
-        return any(tuple(tail[-len(suffix):]) == suffix for suffix in shapes.suffixes)
+        return bool(tail) and tail[-1] in shapes.suffix_ends \
+            and any(tuple(tail[-len(suffix):]) == suffix for suffix in shapes.suffixes)
 
     def matching_calls(self) -> Iterator[ast.Call]:
         return (call for call in self.calls if self.matches(call))
