@@ -180,6 +180,21 @@ def outer(models):
                 return client.chat.completions.create(model=chosen, temperature=temperature, messages=[])
     return inner
 ''',
+    "decorators: click options kept, the rest left out": '''
+import click
+import pytest
+from openai import OpenAI
+
+@pytest.mark.parametrize(
+    "x",
+    [1, 2, 3],
+)  # a comment
+@click.command()
+@click.option("--model", default="Qwen/Qwen2.5-14B")
+@click.option("--temperature", type=float, default=0.1)
+def main(model, temperature, x=None):
+    OpenAI().chat.completions.create(model=model, temperature=temperature, messages=[])
+''',
     "crlf line endings": "from openai import OpenAI\r\n\r\ndef unused():\r\n    x = 1\r\n    return x\r\n\r\n"
                          "def ask():\r\n    OpenAI().chat.completions.create(\r\n        model='Qwen/Qwen2.5-14B',"
                          "\r\n        messages=[],\r\n    )\r\n",

@@ -96,6 +96,7 @@ class _Slicer:
         self.needed: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.stubs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.names: set[str] = set()  # names some kept code in a needed function may look up
+        self.blanks: list[tuple[int, int, bool]] = []  # decorators left out
         self._names_at: dict[int, set[str]] | None = None
 
     def has_trigger(self, first: int, last: int) -> bool:
@@ -153,13 +154,7 @@ class _Slicer:
         for index, node in enumerate(body):
             first, last = node.lineno, node.end_lineno or node.lineno
             if isinstance(node, (*_DEFS, ast.ClassDef)):
-                # always kept, and what its header reads (decorators, defaults, bases) may be looked up
-                start = min([d.lineno for d in node.decorator_list] + [first])
-                self.read(start, max(node.body[0].lineno - 1, first))
-                if isinstance(node, ast.ClassDef):
-                    self.class_body(node.body)
-                else:
-                    self.function(node)
+                self.definition(node)
                 continue
             compound = isinstance(node, _COMPOUND) and node.body[0].lineno > first
             header = (first, node.body[0].lineno - 1 if compound else last)
@@ -174,16 +169,39 @@ class _Slicer:
             if self.has_trigger(*header) or not self.alone(node, before, after):
                 self.keep(item)
 
+    def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        """A function or class is always kept, with what its header reads (parameter defaults, bases, the
+        decorators kept); a decorator that holds no trigger is left out unless it is a `...option(...)`
+        call (click's, whose default the extractor gives the parameter)."""
+        kept = []
+        for decorator in node.decorator_list:
+            first, last = decorator.lineno, decorator.end_lineno or decorator.lineno
+            if self.has_trigger(first, last) or _reads_option(decorator) or not self.bare(decorator):
+                kept.append(decorator)
+                self.read(first, last)
+            else:
+                self.blanks.append((first, last, False))
+        node.decorator_list = kept
+        self.read(node.lineno, max(node.body[0].lineno - 1, node.lineno))
+        if isinstance(node, ast.ClassDef):
+            self.class_body(node.body)
+        else:
+            self.function(node)
+
+    def bare(self, decorator: ast.expr) -> bool:
+        """Whether a decorator's lines hold only `@` and the expression (no parentheses around it, no other
+        code): then blank lines can replace it."""
+        first, last = self.lines[decorator.lineno - 1], self.lines[(decorator.end_lineno or decorator.lineno) - 1]
+        if not (first.isascii() and last.isascii()):
+            return False
+        after = last[decorator.end_col_offset or 0:].strip()
+        return first[:decorator.col_offset].strip() == "@" and (not after or after.startswith("#"))
+
     def class_body(self, body: list[ast.stmt]) -> None:
         """A class inside a needed function: kept and read whole, its methods sliced or stubbed."""
         for node in body:
             if isinstance(node, (*_DEFS, ast.ClassDef)):
-                start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-                self.read(start, max(node.body[0].lineno - 1, node.lineno))
-                if isinstance(node, ast.ClassDef):
-                    self.class_body(node.body)
-                else:
-                    self.function(node)
+                self.definition(node)
             else:
                 self.read(node.lineno, node.end_lineno or node.lineno)
 
@@ -198,7 +216,7 @@ class _Slicer:
     # ---- writing -------------------------------------------------------------------------------
 
     def rewrite(self) -> str:
-        edits: list[tuple[int, int, bool]] = []  # (first line, last line, a `pass` on the first)
+        edits: list[tuple[int, int, bool]] = list(self.blanks)  # (first line, last line, a `pass` on the first)
         for node in self.stubs:
             body0 = node.body[0]
             first, last = body0.lineno, node.end_lineno or node.lineno
@@ -260,6 +278,14 @@ class _Slicer:
     def pass_at(self, line: int) -> ast.Pass:
         indent = self.indent(line)
         return ast.Pass(lineno=line, col_offset=indent, end_lineno=line, end_col_offset=indent + 4)
+
+
+def _reads_option(decorator: ast.expr) -> bool:
+    """`@click.option(...)`, `@option(...)`: the extractor reads these decorators' defaults."""
+    if not isinstance(decorator, ast.Call):
+        return False
+    func = decorator.func
+    return isinstance(func, ast.Attribute) and func.attr == "option" or isinstance(func, ast.Name) and func.id == "option"
 
 
 def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:
