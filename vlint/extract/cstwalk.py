@@ -29,9 +29,9 @@ from typing import Any
 
 import libcst as cst
 from libcst import CSTNode
+from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition
 from libcst.metadata import MetadataWrapper, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 _NOT_WALKED = frozenset({
     "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "lines_after_decorators",
@@ -156,7 +156,7 @@ class Positions:
         self.statements = walk.statements
         self.owner = walk.owner
         self._lines: list[str] | None = None
-        self._done: dict[int, tuple[dict[CSTNode, Any], int]] = {}  # statement -> (computed, line shift)
+        self._done: dict[int, tuple[dict[CSTNode, tuple[int, int]], int]] = {}  # statement -> (starts, line shift)
         self._full: dict[CSTNode, Any] | None = None
         self.anchors: list[tuple[int, int, int, int]] | None = None  # (line, col, end line, end col)
         if tree is not None and not text.startswith("\ufeff"):
@@ -202,7 +202,7 @@ class Positions:
                     computed, shift = done
                     found = computed.get(node)
                     if found is not None:
-                        return CodePosition(found.start.line + shift, found.start.column)
+                        return CodePosition(found[0] + shift, found[1])
         return self._fallback()[node].start
 
     def line(self, node: CSTNode) -> int:
@@ -213,13 +213,11 @@ class Positions:
             self._full = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
         return self._full
 
-    def _statement(self, index: int) -> tuple[dict[CSTNode, Any], int] | None:
+    def _statement(self, index: int) -> tuple[dict[CSTNode, tuple[int, int]], int] | None:
         assert self.anchors is not None
         node = self.statements[index]
         line, column, end_line, end_column = self.anchors[index]
-        provider = PositionProvider()
-        state = PositionProvidingCodegenState(default_indent=self.module.default_indent,
-                                              default_newline=self.module.default_newline, provider=provider)
+        state = _StartState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
         if isinstance(node, cst.BaseSmallStatement):
             # lines continued inside brackets print the block's indentation before their own whitespace
             text = self._line_text(line)
@@ -227,10 +225,9 @@ class Positions:
             state.indent_tokens = [" " * indent] if indent else []
             state.line, state.column = line, column
             node._codegen(state)
-            end = provider._computed[node].end
-            if (end.line, end.column) != (end_line, self._column(end_line, end_column)):
+            if state.ends[node] != (end_line, self._column(end_line, end_column)):
                 return None
-            done = (provider._computed, 0)
+            done = (state.starts, 0)
         else:
             header = _header(node)
             if header is None:
@@ -240,12 +237,73 @@ class Positions:
                 header._codegen(state, is_elif=self._line_text(line).startswith("elif", column))
             else:
                 header._codegen(state)
-            start = provider._computed[header].start
-            if start.column != column:
+            start_line, start_column = state.starts[header]
+            if start_column != column:
                 return None
-            done = (provider._computed, line - start.line)
+            done = (state.starts, line - start_line)
         self._done[index] = done
         return done
+
+
+class _StartState(CodegenState):
+    """libcst's `PositionProvidingCodegenState`, reduced to what `Positions` asks: where each node starts
+    (and ends), by the same rules (a node's syntactic position where its code records one, else the
+    span of its code, whitespace included), kept as plain tuples; no code text is kept. Position code
+    generation spent most of its time in that class's bookkeeping: a regular-expression split of every
+    token, two position objects and a generator-based context manager per node."""
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.line = 1
+        self.column = 0
+        self.starts: dict[CSTNode, tuple[int, int]] = {}
+        self.ends: dict[CSTNode, tuple[int, int]] = {}
+        self._stack: list[tuple[int, int]] = []
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def add_token(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINES.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def before_codegen(self, node: CSTNode) -> None:
+        self._stack.append((self.line, self.column))
+
+    def after_codegen(self, node: CSTNode) -> None:
+        start = self._stack.pop()
+        if node not in self.starts:  # a syntactic position recorded inside wins
+            self.starts[node] = start
+            self.ends[node] = (self.line, self.column)
+
+    def record_syntactic_position(self, node: CSTNode, *, start_node: CSTNode | None = None,
+                                  end_node: CSTNode | None = None) -> _Syntactic:  # type: ignore[override]
+        return _Syntactic(self, node, start_node, end_node)
+
+
+class _Syntactic:
+    """The context manager `record_syntactic_position` returns (a class: cheaper than a generator)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: _StartState, node: CSTNode, start_node: CSTNode | None,
+                 end_node: CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.start = (self.state.line, self.state.column)
+
+    def __exit__(self, *exc: object) -> None:
+        state = self.state
+        start = state.starts[self.start_node] if self.start_node is not None else self.start
+        end = state.ends[self.end_node] if self.end_node is not None else (state.line, state.column)
+        state.starts[self.node] = start
+        state.ends[self.node] = end
 
 
 def _header(node: CSTNode) -> CSTNode | None:
