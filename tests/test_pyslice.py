@@ -243,3 +243,37 @@ def test_real_sources_give_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> No
         blanked += text != pyslice.slice_module(text, tree, Survey(tree))
         assert repr(extract_python(text, str(path))) == repr(_whole(monkeypatch, text, str(path))), path
     assert blanked > 5
+
+
+def test_what_is_left_out_and_what_is_kept() -> None:
+    text = '''
+import os
+import numpy as np
+from typing import Optional
+from openai import OpenAI as Client
+
+TABLE = {"a": np.zeros(3)}
+DEFAULT = "Qwen/Qwen2.5-14B"
+
+@pytest.mark.slow
+def ask(model: Optional[str] = os.environ.get("MODEL", DEFAULT), retries: int = 3):
+    """Ask once."""
+    log = []
+    for attempt in range(retries):
+        log.append(attempt)
+    temperature = 0.1
+    return Client().chat.completions.create(model=model, temperature=temperature, messages=[])
+'''
+    tree = ast.parse(text)
+    sliced = pyslice.slice_module(text, tree, Survey(tree))
+    kept = {line.strip() for line in sliced.splitlines() if line.strip()}
+    assert kept == {
+        "import os", "from openai import OpenAI as Client", 'DEFAULT = "Qwen/Qwen2.5-14B"',
+        "from typing import Optional",  # names are read by line: it shares the default's line
+        'def ask(model: Optional[str] = os.environ.get("MODEL", DEFAULT), retries: int = 3):',
+        "temperature = 0.1",
+        "return Client().chat.completions.create(model=model, temperature=temperature, messages=[])",
+    }
+    request = extract_python(text, "m.py").requests[0]
+    assert (request.model.literal, request.temperature.literal) == ("Qwen/Qwen2.5-14B", 0.1)
+    assert (request.location.line, request.temperature.location.line) == (17, 16)

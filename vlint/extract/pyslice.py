@@ -43,22 +43,32 @@ def _sampling_names() -> frozenset[str]:
     return frozenset(q.rsplit(".", 1)[-1] for q in load_data("clients.yaml")["offline"]["sampling_params"])
 
 
-def _trigger_lines(survey: Survey) -> list[int]:
-    """Lines of everything that makes the function around it needed (sorted)."""
+def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
+    """The lines of triggers (sorted), the lines that make the function around them needed (triggers,
+    imports and classes, which fill module-wide tables), and the names written on each line."""
     sampling = set(_sampling_names())
-    lines = {call.lineno for call in survey.matching_calls()}
+    triggers = {call.lineno for call in survey.matching_calls()}
+    needs: set[int] = set()
     for node in survey.anchors:
-        lines.add(node.lineno)
+        needs.add(node.lineno)
         if isinstance(node, ast.ImportFrom):  # `from vllm import SamplingParams as SP`
             sampling.update(a.asname for a in node.names if a.asname and a.name in sampling)
+    names_at: dict[int, set[str]] = {}
     for node in survey.named:
         if isinstance(node, ast.Attribute):
             if node.attr in sampling or node.attr == "add_argument" or isinstance(node.ctx, ast.Store) \
                     and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
-                lines.add(node.lineno)
-        elif node.id in sampling or node.id == "add_argument":  # type: ignore[attr-defined]
-            lines.add(node.lineno)
-    return sorted(lines)
+                triggers.add(node.lineno)
+        else:
+            name: str = node.id  # type: ignore[attr-defined]
+            found = names_at.get(node.lineno)
+            if found is None:
+                names_at[node.lineno] = {name}
+            else:
+                found.add(name)
+            if name in sampling or name == "add_argument":
+                triggers.add(node.lineno)
+    return sorted(triggers), sorted(needs | triggers), names_at
 
 
 def slice_module(text: str, tree: ast.Module, survey: Survey) -> str:
@@ -89,7 +99,7 @@ class _Slicer:
         self.text = text
         self.tree = tree
         self.survey = survey
-        self.triggers = _trigger_lines(survey)
+        self.triggers, self.needs, self.names_at = _lines(survey)
         self.lines = _NEWLINE.split(text)
         self.items: list[_Item] = []  # a compound statement after the statements of its blocks
         self.item_of: dict[int, _Item] = {}
@@ -97,21 +107,14 @@ class _Slicer:
         self.stubs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
         self.names: set[str] = set()  # names some kept code in a needed function may look up
         self.blanks: list[tuple[int, int, bool]] = []  # decorators left out
-        self._names_at: dict[int, set[str]] | None = None
 
     def has_trigger(self, first: int, last: int) -> bool:
-        at = bisect_left(self.triggers, first)
-        return at < len(self.triggers) and self.triggers[at] <= last
+        return _any_between(self.triggers, first, last)
 
     def read(self, first: int, last: int) -> None:
         """Every name written on these lines may be looked up."""
-        if self._names_at is None:
-            self._names_at = {}
-            for node in self.survey.named:
-                if isinstance(node, ast.Name):
-                    self._names_at.setdefault(node.lineno, set()).add(node.id)
         for line in range(first, last + 1):
-            found = self._names_at.get(line)
+            found = self.names_at.get(line)
             if found:
                 self.names |= found
 
@@ -144,7 +147,7 @@ class _Slicer:
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
         if node.body[0].lineno == node.lineno:
             return  # the body shares the header's line: kept as it is
-        if self.has_trigger(first, node.end_lineno or node.lineno):
+        if _any_between(self.needs, first, node.end_lineno or node.lineno):
             self.needed.append(node)
             self.block(node.body)
         else:
@@ -182,7 +185,10 @@ class _Slicer:
             else:
                 self.blanks.append((first, last, False))
         node.decorator_list = kept
-        self.read(node.lineno, max(node.body[0].lineno - 1, node.lineno))
+        if not isinstance(node, ast.ClassDef):  # bases and annotations are never evaluated; defaults are
+            for default in (*node.args.defaults, *node.args.kw_defaults):
+                if default is not None:
+                    self.read(default.lineno, default.end_lineno or default.lineno)
         if isinstance(node, ast.ClassDef):
             self.class_body(node.body)
         else:
@@ -280,6 +286,11 @@ class _Slicer:
         return ast.Pass(lineno=line, col_offset=indent, end_lineno=line, end_col_offset=indent + 4)
 
 
+def _any_between(lines: list[int], first: int, last: int) -> bool:
+    at = bisect_left(lines, first)
+    return at < len(lines) and lines[at] <= last
+
+
 def _reads_option(decorator: ast.expr) -> bool:
     """`@click.option(...)`, `@option(...)`: the extractor reads these decorators' defaults."""
     if not isinstance(decorator, ast.Call):
@@ -306,6 +317,10 @@ def _binds(node: ast.stmt) -> frozenset[str]:
     """The names a statement binds, as the extractor's collector records bindings (assignments, `for`
     targets, `with ... as`)."""
     targets: list[ast.expr]
+    if isinstance(node, ast.Import):  # the collector's import table is module-wide, keyed by local name
+        return frozenset(a.asname or a.name.split(".")[0] for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return frozenset(a.asname or a.name for a in node.names if a.name != "*")
     if isinstance(node, ast.Assign):
         targets = list(node.targets)
     elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
