@@ -843,6 +843,44 @@ def test_bad_data_is_reported_clearly(tmp_path: Path, monkeypatch: pytest.Monkey
         classify_module.clear_caches()
 
 
+def _lazy_patterns(value: object) -> list[object]:
+    """Every data pattern reachable from the compiled knowledge."""
+    import dataclasses
+
+    if isinstance(value, classify_module._Lazy):
+        return [value]
+    if dataclasses.is_dataclass(value):
+        return [p for f in dataclasses.fields(value) for p in _lazy_patterns(getattr(value, f.name))]
+    if isinstance(value, (tuple, list)):
+        return [p for item in value for p in _lazy_patterns(item)]
+    return []
+
+
+def test_every_pattern_of_the_data_compiles() -> None:
+    """Patterns compile when first used; this compiles all of them, so a bad one fails here, not in a run."""
+    patterns = _lazy_patterns(classify_module._knowledge())
+    assert len(patterns) > 200
+    for pattern in patterns:
+        assert pattern.compiled().pattern == pattern.source  # type: ignore[attr-defined]
+
+
+def test_bad_regular_expression_names_where_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(knowledge.rules_dir(), rules)
+    data = yaml.safe_load((rules / "models.yaml").read_text(encoding="utf-8"))
+    qwen3 = next(f for f in data["families"] if f["name"] == "qwen3")
+    qwen3["rules"][0]["match"] = "(unclosed"
+    (rules / "models.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(knowledge, "rules_dir", lambda: rules)
+    classify_module.clear_caches()
+    try:
+        with pytest.raises(ValueError, match=r"bad regular expression in family '.*'.*\(unclosed"):
+            classify("someone/Qwen3-77B-Experimental")  # not curated: the family's rules decide
+    finally:
+        monkeypatch.undo()
+        classify_module.clear_caches()
+
+
 def test_every_curated_id_classifies_as_curated() -> None:
     data = knowledge.load_data("models.yaml")
     for kind, ids in data["curated"].items():
