@@ -195,3 +195,20 @@ def test_visit_order_table_matches_libcst() -> None:
         if tuple(order) != fields:
             derived[name] = tuple(order)
     assert derived == VISIT_ORDER
+
+
+def test_parse_without_revalidation_builds_the_same_tree_and_restores_validation() -> None:
+    from libcst._nodes.base import CSTNode
+
+    from vlint.extract.cstwalk import parse_module
+
+    hook = CSTNode.__dict__["__post_init__"]
+    files = [*sorted((ROOT / "vlint").rglob("*.py")), *sorted((ROOT / "tests" / "golden").rglob("*.py"))]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert parse_module(text).deep_equals(cst.parse_module(text)), path
+    with pytest.raises(cst.ParserSyntaxError):
+        parse_module("def broken(:\n")
+    assert CSTNode.__dict__["__post_init__"] is hook
+    with pytest.raises(cst.CSTValidationError):  # validation is back for nodes built by hand
+        cst.Name("not a name")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from vlint.extract.cstwalk import Positions, Walk
+from vlint.extract.cstwalk import Positions, Walk, parse_module
 
 if TYPE_CHECKING:
     from vlint.extract import Survey
@@ -1071,7 +1071,7 @@ def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
 
         text = slice_module(text, tree, survey)  # function bodies the extractor cannot need become blank lines
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError as exc:
         facts.errors.append(ParseError(path, f"Python syntax error: {exc.message}", exc.raw_line))
         return facts
