@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -194,6 +195,30 @@ def test_one_process_and_a_pool_agree_in_order(synthetic) -> None:
     sources = discover([root], cwd=root)
     pooled = [facts.path for facts, _ in extract_all(sources, Config(cache=False, jobs=2), root)]
     assert pooled == [s.display for s in sources]
+
+
+def test_a_pool_with_the_cache_cold_then_warm_agrees(synthetic, tmp_path, monkeypatch) -> None:
+    """Pool workers read, check, hash, extract and store whole chunks of files; the parent keeps the
+    manifest: a warm pooled run must read no file and say exactly what a serial run without cache says."""
+    import vlint.api as api
+
+    root, _ = synthetic
+    past = time.time() - 60  # older than the manifest's two-second "racy" window
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+    monkeypatch.setenv("VLINT_FILE_CACHE_DIR", str(tmp_path / "cache"))
+    reference = _shape(_scan(root, jobs=1))
+    cold = _shape(_scan(root, cache=True, jobs=2))
+    entries = len(list((tmp_path / "cache").iterdir()))
+    assert entries > 10
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a warm run read a file")
+
+    monkeypatch.setattr(api, "read_bytes_and_text", no_reading)
+    warm = _shape(_scan(root, cache=True, jobs=2))
+    assert reference == cold == warm
+    assert len(list((tmp_path / "cache").iterdir())) == entries
 
 
 def test_suppression_comments_survive_the_prefilter_and_the_cache(tmp_path, monkeypatch) -> None:

@@ -84,14 +84,53 @@ def _extract_task(task: tuple[str, str, str]) -> tuple[FileFacts, str | None]:
     return _slim(extract_text(kind, text, display), text)
 
 
+# What one file came to: its result (None: empty facts) and what the manifest learns (None: nothing;
+# "": no trigger word; else the cache key of its entry).
+_Done = tuple[int, "tuple[FileFacts, str | None] | None", "str | None"]
+
+
+def _process(index: int, source: SourceFile, folder: Path | None, config: Config) -> _Done:
+    """Everything one file needs once the manifest could not vouch for it: read, word check, cache look-up,
+    extraction and cache store. Runs in the pool's workers (a chunk of files a task), so the parent does
+    not spend its core reading, checking, hashing and pickling texts while the workers wait for it."""
+    from vlint.api import read_bytes_and_text
+    from vlint.extract import passes_word_check
+
+    data, text, error = read_bytes_and_text(source, config.max_file_size)
+    if text is None or not passes_word_check(source.kind, text):
+        if error is not None or (text is not None and "vlint:" in text.lower()):
+            facts = FileFacts(source.display, source.kind)
+            if error is not None:
+                facts.errors.append(error)
+            return index, _slim(facts, text), None
+        return index, None, "" if text is not None else None
+    key = _key(source, data, config) if folder is not None and data is not None else None
+    entry = folder / key if folder is not None and key is not None else None
+    cached = _load(entry) if entry is not None else None
+    if cached is not None:
+        return index, cached, key
+    result = _extract_task((source.kind, text, source.display))
+    if entry is not None:
+        _store(entry, result)
+    return index, result, key
+
+
+def _process_chunk(chunk: list[tuple[int, SourceFile]], folder: Path | None, config: Config) -> list[_Done]:
+    return [_process(index, source, folder, config) for index, source in chunk]
+
+
+CHUNK = 32  # files a pool task: few enough tasks that handing them out costs nothing, enough to balance
+
+
 def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None = None) -> Iterator[tuple[FileFacts, str | None]]:
     """Facts (and text, for suppression comments) of every file, in discovery order.
 
-    Each file is read once, here. A file the prefilter rules out gets empty facts without a hash or a
-    cache look-up (filtering is cheaper than either); the others come from the cache, or are extracted:
-    in this process for a few; for many, in a process pool that starts once enough files need it and
-    takes each file as soon as it is read, so the workers start (and import their parsers) while this
-    process is still reading; then they are stored.
+    A file the manifest knows unchanged costs a `stat`. The others are read once: a file the prefilter
+    rules out gets empty facts without a hash or a cache look-up (filtering is cheaper than either); the
+    rest come from the cache, or are extracted. A small scan does all of it in this process. Once enough
+    files need an extractor (`PARALLEL_MIN_FILES`), a process pool starts with the files read so far, and
+    every later file goes to the workers by path, in chunks: they read, check, hash, extract and store,
+    and this process only collects the results (in order, as they come) and keeps the manifest.
     """
     from vlint.api import PARALLEL_MIN_FILES, default_jobs, read_bytes_and_text
     from vlint.extract import passes_word_check
@@ -102,7 +141,8 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
     manifest = _Manifest.load(folder, config, cwd or Path.cwd()) if folder is not None else None
     results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
     waiting: list[tuple[int, Path | None, tuple[str, str, str]]] = []  # read before the pool starts
-    inflight: deque[tuple[int, Path | None, Future[tuple[FileFacts, str | None]]]] = deque()
+    inflight: deque[tuple[int, Path | None, Future]] = deque()  # index -1: a chunk
+    chunk: list[tuple[int, SourceFile]] = []
     stats: dict[int, os.stat_result] = {}  # misses the manifest will learn about
     pool: ProcessPoolExecutor | None = None
     threshold = 1 if config.jobs and config.jobs > 1 else PARALLEL_MIN_FILES
@@ -115,6 +155,23 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
         stat = stats.pop(index, None)
         if stat is not None and manifest is not None and silent:
             manifest.keep(sources[index], stat, _NOTHING)
+
+    def place_done(done: list[_Done]) -> None:
+        for index, result, outcome in done:
+            silent = result is None or _says_nothing(result)
+            results[index] = None if silent else result
+            stat = stats.pop(index, None)
+            if stat is not None and manifest is not None and outcome is not None:
+                manifest.keep(sources[index], stat, _NOTHING if outcome and silent else outcome)
+
+    def take(*, all_of_them: bool) -> None:
+        # Bounded: a queued single-file task holds its file's text; results are taken in order as they come.
+        while inflight and (all_of_them or len(inflight) > MAX_IN_FLIGHT or inflight[0][2].done()):
+            i, e, future = inflight.popleft()
+            if i < 0:
+                place_done(future.result())
+            else:
+                place(i, e, future.result())
 
     try:
         for index, source in enumerate(sources):
@@ -130,6 +187,15 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
                         results[index] = cached
                         manifest.keep(source, stat, known)
                         continue
+            if pool is not None:
+                if stat is not None:
+                    stats[index] = stat
+                chunk.append((index, source))
+                if len(chunk) >= CHUNK:
+                    inflight.append((-1, None, pool.submit(_process_chunk, chunk, folder, config)))
+                    chunk = []
+                    take(all_of_them=False)
+                continue
             data, text, error = read_bytes_and_text(source, config.max_file_size)
             if text is None or not passes_word_check(source.kind, text):
                 if error is not None or (text is not None and "vlint:" in text.lower()):
@@ -152,26 +218,18 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
                 continue
             if stat is not None and manifest is not None:
                 stats[index] = stat
-            task = (source.kind, text, source.display)
-            if pool is None:
-                waiting.append((index, entry, task))
-                if len(waiting) >= threshold and default_jobs(len(waiting), config) > 1:
-                    from concurrent.futures import ProcessPoolExecutor
+            waiting.append((index, entry, (source.kind, text, source.display)))
+            if len(waiting) >= threshold and default_jobs(len(waiting), config) > 1:
+                from concurrent.futures import ProcessPoolExecutor
 
-                    pool = ProcessPoolExecutor(max_workers=default_jobs(len(waiting), config))
-                    inflight.extend((i, e, pool.submit(_extract_task, t)) for i, e, t in waiting)
-                    waiting = []
-            else:
-                inflight.append((index, entry, pool.submit(_extract_task, task)))
-            # Bounded: a queued task holds its file's text; results are taken in order as they come.
-            while len(inflight) > MAX_IN_FLIGHT or inflight and inflight[0][2].done():
-                i, e, future = inflight.popleft()
-                place(i, e, future.result())
+                pool = ProcessPoolExecutor(max_workers=default_jobs(len(waiting), config))
+                inflight.extend((i, e, pool.submit(_extract_task, t)) for i, e, t in waiting)
+                waiting = []
+        if chunk and pool is not None:
+            inflight.append((-1, None, pool.submit(_process_chunk, chunk, folder, config)))
         for i, e, t in waiting:
             place(i, e, _extract_task(t))
-        while inflight:
-            i, e, future = inflight.popleft()
-            place(i, e, future.result())
+        take(all_of_them=True)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
