@@ -6,6 +6,7 @@ suppressions, baseline and filters → Result. Nothing here prints.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,11 @@ def extract_text(kind: str, text: str, display: str) -> FileFacts:
     extractor = get_extractor(kind)
     if extractor is None:
         return FileFacts(display, kind)
+    # The cyclic garbage collector scans the young objects of a parse over and over as the tree grows;
+    # an extractor leaves almost no cycles behind (its trees are freed by reference counting as it
+    # returns), so the collector waits for the file to be done (python extraction on vLLM: ~5% of CPU).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return extractor(text, display)
     except RecursionError:
@@ -82,6 +88,9 @@ def extract_text(kind: str, text: str, display: str) -> FileFacts:
         facts.errors.append(ParseError(display, f"internal error in the {kind} extractor: "
                                                 f"{type(exc).__name__}: {exc}"))
         return facts
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def extract_file(source: SourceFile, config: Config) -> tuple[FileFacts, str | None]:

@@ -126,7 +126,12 @@ class Walk:
             if leave is not None:
                 leave(node)
 
-        walk(module, -1)
+        try:
+            walk(module, -1)
+        finally:
+            # `walk` refers to itself through its closure: left alone, that cycle (and the statements it
+            # holds) outlives the run until the garbage collector finds it.
+            walk = None  # type: ignore[assignment]
 
 
 def _ast_anchors(tree: ast.Module) -> list[ast.stmt | ast.excepthandler]:

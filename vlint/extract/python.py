@@ -19,7 +19,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -233,13 +233,24 @@ def attribute_chain(node: cst.BaseExpression) -> list[str]:
 # The visitor
 
 
+def _line_of(box: list[Positions], node: cst.CSTNode) -> int:
+    return box[0].line(node)
+
+
 class _Collector:
     """The one walk (`cstwalk.Walk`): bindings per scope, imports, argparse options, class attributes, and
     every call with the scope it is made in, for `_Extractor` to read once all bindings are known."""
 
-    positions: Positions  # set once the walk is over; lines are asked for lazily
+    @property
+    def positions(self) -> Positions:  # set once the walk is over; lines are asked for lazily
+        return self._positions[0]
+
+    @positions.setter
+    def positions(self, value: Positions) -> None:
+        self._positions[0] = value
 
     def __init__(self) -> None:
+        self._positions: list[Positions] = [None]  # type: ignore[list-item]  # one box, filled after the walk
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.scope_of: dict[int, Scope] = {}
@@ -253,7 +264,9 @@ class _Collector:
         self.calls: list[tuple[cst.Call, Scope]] = []
 
     def _line(self, node: cst.CSTNode) -> Callable[[], int]:
-        return lambda: self.positions.line(node)
+        # Not a closure over `self`: that would make every binding a cycle back to the collector, which
+        # keeps the file's whole tree alive until the garbage collector comes by.
+        return partial(_line_of, self._positions, node)
 
     def _push(self, node: cst.CSTNode, kind: str) -> None:
         self.scope = Scope(kind, self.scope)
