@@ -46,7 +46,7 @@ def read_source(source: SourceFile, max_size: int) -> tuple[str | None, ParseErr
 def read_bytes_and_text(source: SourceFile, max_size: int) -> tuple[bytes | None, str | None, ParseError | None]:
     """One read of the file: its bytes (the cache key hashes them) and its decoded text."""
     try:
-        with open(source.path, "rb") as fh:
+        with open(source.location, "rb") as fh:
             if max_size:
                 size = os.fstat(fh.fileno()).st_size
                 if size > max_size:

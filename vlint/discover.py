@@ -39,21 +39,34 @@ SHELLS = ("sh", "bash", "zsh", "ksh", "dash")
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path          # as opened
+    location: str       # as opened (a string: a walk of 100k files need not build 100k Path objects)
     display: str        # relative to the working directory when possible, `/`-separated
     kind: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 def kind_of(path: Path, head: bytes | None = None) -> str | None:
     """The extractor kind for a file name (and, for extension-less scripts, its shebang)."""
-    name = path.name
+    return kind_of_name(path.name, head)
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix`, lower-cased."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
+def kind_of_name(name: str, head: bytes | None = None) -> str | None:
     lower = name.lower()
     if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
             or lower.endswith((".dockerfile", ".containerfile")):
         return "dockerfile"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return "dotenv"
-    suffix = path.suffix.lower()
+    suffix = _suffix(name)
     if suffix in SUFFIX_KINDS:
         return SUFFIX_KINDS[suffix]
     if suffix == "" and head is not None and head.startswith(b"#!"):
@@ -67,12 +80,12 @@ def kind_of(path: Path, head: bytes | None = None) -> str | None:
     return None
 
 
-def display_path(path: Path, cwd: Path) -> str:
+def display_path(path: Path | str, cwd: Path) -> str:
     text, base = os.fspath(path), os.fspath(cwd)
     if text.startswith(base) and text[len(base):len(base) + 1] == os.sep and ".." not in text:
         return text[len(base) + 1:].replace(os.sep, "/")  # the walk's common case, without pathlib
     if os.path.normpath(text) == os.path.normpath(base):
-        return path.name
+        return os.path.basename(text)
     folder, name = os.path.split(text)
     rel = _relative_folder(folder, base)
     if rel is None:
@@ -187,7 +200,7 @@ def _any_pattern(spec: object) -> _Prefilter | None:
         return None
 
 
-def _head(path: Path) -> bytes | None:
+def _head(path: Path | str) -> bytes | None:
     try:
         with open(path, "rb") as fh:
             return fh.read(128)
@@ -195,7 +208,7 @@ def _head(path: Path) -> bytes | None:
         return None
 
 
-def walk(root: Path, errors: list[tuple[str, str]], cwd: Path) -> Iterator[Path]:
+def walk(root: Path, errors: list[tuple[str, str]], cwd: Path) -> Iterator[str]:
     ignores = _GitIgnore()
     # .gitignore files between the repository top and the root still apply (a scan of a subfolder).
     resolved = Path(os.path.abspath(root))
@@ -207,7 +220,7 @@ def walk(root: Path, errors: list[tuple[str, str]], cwd: Path) -> Iterator[Path]
     yield from _walk(resolved, ignores, errors, cwd)
 
 
-def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]], cwd: Path) -> Iterator[Path]:
+def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]], cwd: Path) -> Iterator[str]:
     # Strings, not pathlib, for every entry: a Path per file and folder was half of a 10k-file walk.
     pushed = ignores.push(folder)
     try:
@@ -225,7 +238,7 @@ def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]]
                     yield from _walk(entry.path, ignores, errors, cwd)
                 elif entry.is_file(follow_symlinks=True):
                     if not ignores.ignored(entry.path, False):
-                        yield Path(entry.path)
+                        yield entry.path
             except OSError as exc:
                 errors.append((display_path(Path(entry.path), cwd), f"cannot read: {exc.strerror or exc}"))
     finally:
@@ -257,10 +270,10 @@ def discover(paths: Sequence[str | Path], *, excluded: Iterable[str] = (), cwd: 
     for raw in paths:
         path = Path(os.path.abspath(raw))
         if path.is_dir():
-            candidates: Iterable[Path] = walk(path, errors, cwd)
+            candidates: Iterable[str] = walk(path, errors, cwd)
             explicit = False
         elif path.exists():
-            candidates = [path]
+            candidates = [str(path)]
             explicit = True
         else:
             errors.append((display_path(path, cwd), "no such file or directory"))
@@ -269,7 +282,8 @@ def discover(paths: Sequence[str | Path], *, excluded: Iterable[str] = (), cwd: 
             display = display_path(candidate, cwd)
             if display in seen or is_excluded(display):
                 continue
-            kind = kind_of(candidate, _head(candidate) if candidate.suffix == "" else None)
+            name = os.path.basename(candidate)
+            kind = kind_of_name(name, _head(candidate) if _suffix(name) == "" else None)
             if kind is None:
                 if explicit:
                     continue  # pre-commit may pass files vlint has no extractor for

@@ -289,7 +289,7 @@ class _Manifest:
     @staticmethod
     def stat(source: SourceFile) -> os.stat_result | None:
         try:
-            return os.stat(source.path)
+            return os.stat(source.location)
         except OSError:
             return None
 
