@@ -84,6 +84,7 @@ class Walk:
         self.visitor = visitor
         self.statements: list[CSTNode] = []
         self.owner: dict[int, int] = {}  # id(node) -> index of the statement that owns it, -1 for none
+        self.calls: list[tuple[int, cst.Call]] = []  # every call, in walk order, with its statement
         self._info: dict[type, _Info] = {}
 
     def _describe(self, cls: type) -> _Info:
@@ -96,6 +97,7 @@ class Walk:
 
     def run(self, module: cst.Module) -> None:
         statements, owner, infos, describe = self.statements, self.owner, self._info, self._describe
+        calls, call_class = self.calls, cst.Call
         shapes: dict[type, int] = {}  # a field value's class: 1 a node, 2 a sequence, 0 neither (isinstance
         # on libcst's abstract node class is an ABC check, ten times slower than this look-up)
 
@@ -110,6 +112,8 @@ class Walk:
                 current = len(statements)
                 statements.append(node)
             owner[id(node)] = current
+            if cls is call_class:
+                calls.append((current, node))
             if visit is not None:
                 visit(node)
             for name in fields:
@@ -171,6 +175,8 @@ def parse_module(text: str) -> cst.Module:
             return cst.parse_module(text)
         finally:
             CSTNode.__post_init__ = checked  # type: ignore[method-assign]
+
+
 _SUITE = cst.SimpleStatementSuite(body=[cst.Pass()])
 
 
@@ -183,6 +189,9 @@ class Positions:
         self.text = text
         self.statements = walk.statements
         self.owner = walk.owner
+        self.walk_calls = walk.calls
+        self._ast_nodes: list[Any] = []
+        self._calls: dict[int, dict[int, tuple[int, int]]] | None = None  # statement -> id(call) -> start
         self._lines: list[str] | None = None
         self._done: dict[int, tuple[dict[CSTNode, tuple[int, int]], int]] = {}  # statement -> (starts, line shift)
         self._full: dict[CSTNode, Any] | None = None
@@ -203,6 +212,39 @@ class Positions:
                 return None
             out.append((theirs.lineno, self._column(theirs.lineno, theirs.col_offset),
                         theirs.end_lineno or 0, theirs.end_col_offset or 0))
+        self._ast_nodes = nodes
+        return out
+
+    def _call_start(self, index: int, node: cst.Call) -> tuple[int, int] | None:
+        """A call's start from CPython's matching `Call` node, without code generation: a statement's calls
+        in walk order are its `ast` calls in source order (a call before the calls inside it), when both
+        count the same; each start is checked against the text (the first token of the callee must be
+        there). None where that does not hold: the statement's code generation decides."""
+        if self._calls is None:
+            self._calls = {}
+            by_statement: dict[int, list[cst.Call]] = {}
+            for owner, call in self.walk_calls:
+                by_statement.setdefault(owner, []).append(call)
+            self._cst_calls = by_statement
+        starts = self._calls.get(index)
+        if starts is None:
+            starts = self._calls[index] = self._map_calls(index)
+        return starts.get(id(node))
+
+    def _map_calls(self, index: int) -> dict[int, tuple[int, int]]:
+        ours = self._cst_calls.get(index, [])
+        theirs = _own_calls(self._ast_nodes[index])
+        if len(ours) != len(theirs):
+            return {}
+        out: dict[int, tuple[int, int]] = {}
+        for call, found in zip(ours, theirs, strict=True):
+            first = _first_token(call.func)
+            if first is None:
+                continue
+            line, column = found.lineno, self._column(found.lineno, found.col_offset)
+            if not self._line_text(line).startswith(first, column):
+                return {}  # out of step: trust none of this statement's
+            out[id(call)] = (line, column)
         return out
 
     def _column(self, line: int, byte_offset: int) -> int:
@@ -225,6 +267,10 @@ class Positions:
                 if self.statements[index] is node:
                     line, column, _, _ = self.anchors[index]
                     return CodePosition(line, column)
+                if node.__class__ is cst.Call and index not in self._done:
+                    start = self._call_start(index, node)  # type: ignore[arg-type]
+                    if start is not None:
+                        return CodePosition(*start)
                 done = self._done.get(index) or self._statement(index)
                 if done is not None:
                     computed, shift = done
@@ -332,6 +378,43 @@ class _Syntactic:
         end = state.ends[self.end_node] if self.end_node is not None else (state.line, state.column)
         state.starts[self.node] = start
         state.ends[self.node] = end
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _own_calls(statement: ast.AST) -> list[ast.Call]:
+    """The calls of one statement (a compound one: of its header), in source order, outer before inner."""
+    out: list[ast.Call] = []
+    todo = [statement]
+    while todo:
+        node = todo.pop()
+        if node.__class__ is ast.Call:
+            out.append(node)  # type: ignore[arg-type]
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                if node is statement and name in _BLOCKS:
+                    continue  # nested statements anchor on their own
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+    out.sort(key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0)))
+    return out
+
+
+def _first_token(expression: cst.BaseExpression) -> str | None:
+    """The text a callee starts with, where it is a name chain (`(`, when parenthesised)."""
+    while True:
+        if expression.lpar:
+            return "("
+        if isinstance(expression, cst.Name):
+            return expression.value
+        if isinstance(expression, (cst.Attribute, cst.Subscript)):
+            expression = expression.value
+        elif isinstance(expression, cst.Call):
+            expression = expression.func
+        else:
+            return None
 
 
 def _header(node: CSTNode) -> CSTNode | None:
