@@ -203,7 +203,7 @@ def main(model, temperature, x=None):
 
 def _whole(monkeypatch: pytest.MonkeyPatch, text: str, path: str) -> object:
     with monkeypatch.context() as patch:
-        patch.setattr(pyslice, "slice_module", lambda text, tree, survey: text)
+        patch.setattr(pyslice, "slice_module", lambda text, tree, survey: pyslice.Sliced(text, None))
         return extract_python(text, path)
 
 
@@ -216,21 +216,23 @@ def test_facts_are_those_of_the_whole_module(name: str, monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_slicing_blanks_only_unneeded_bodies_and_keeps_every_line_in_place(name: str) -> None:
+def test_slicing_leaves_out_whole_lines_and_maps_the_rest_to_the_source(name: str) -> None:
     text = CASES[name]
     tree = ast.parse(text)
-    sliced = pyslice.slice_module(text, tree, Survey(tree))
-    before, after = re.split(r"\r\n?|\n", text), re.split(r"\r\n?|\n", sliced)
-    assert len(before) == len(after)
-    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-    assert changed, "each case has a statement nothing needs"
-    assert all(b.strip() in ("", "pass") for _, b in changed)
-    # the updated tree is the sliced text's: same nodes, same starts (ends of enclosing blocks aside)
+    sliced, line_of = pyslice.slice_module(text, tree, Survey(tree))
+    assert line_of is not None, "each case has a statement nothing needs"
+    source, kept = re.split(r"\r\n?|\n", text), re.split(r"\r\n?|\n", sliced)
+    assert len(kept) == len(line_of) <= len(source)
+    assert kept != source
+    assert line_of == sorted(set(line_of))
+    # each line left is the source's line it maps to, or the `pass` of a block left empty
+    assert all(got == source[line - 1] or got.strip() == "pass" for got, line in zip(kept, line_of, strict=True))
+    # the updated tree is the sliced text's: same nodes, and the same starts once lines are mapped back
     reparsed = ast.parse(sliced)
     assert ast.dump(reparsed) == ast.dump(tree)
-    starts = [[(type(n).__name__, n.lineno, n.col_offset) for n in ast.walk(t) if hasattr(n, "lineno")]
-              for t in (reparsed, tree)]
-    assert starts[0] == starts[1]
+    starts = [(type(n).__name__, line_of[n.lineno - 1], n.col_offset) for n in ast.walk(reparsed)
+              if hasattr(n, "lineno")]
+    assert starts == [(type(n).__name__, n.lineno, n.col_offset) for n in ast.walk(tree) if hasattr(n, "lineno")]
 
 
 def test_real_sources_give_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -240,7 +242,7 @@ def test_real_sources_give_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> No
     for path in files:
         text = path.read_text(encoding="utf-8")
         tree = ast.parse(text)
-        blanked += text != pyslice.slice_module(text, tree, Survey(tree))
+        blanked += pyslice.slice_module(text, tree, Survey(tree)).line_of is not None
         assert repr(extract_python(text, str(path))) == repr(_whole(monkeypatch, text, str(path))), path
     assert blanked > 5
 
@@ -265,7 +267,7 @@ def ask(model: Optional[str] = os.environ.get("MODEL", DEFAULT), retries: int = 
     return Client().chat.completions.create(model=model, temperature=temperature, messages=[])
 '''
     tree = ast.parse(text)
-    sliced = pyslice.slice_module(text, tree, Survey(tree))
+    sliced = pyslice.slice_module(text, tree, Survey(tree)).text
     kept = {line.strip() for line in sliced.splitlines() if line.strip()}
     assert kept == {
         "import os", "from openai import OpenAI as Client", 'DEFAULT = "Qwen/Qwen2.5-14B"',
@@ -277,3 +279,23 @@ def ask(model: Optional[str] = os.environ.get("MODEL", DEFAULT), retries: int = 
     request = extract_python(text, "m.py").requests[0]
     assert (request.model.literal, request.temperature.literal) == ("Qwen/Qwen2.5-14B", 0.1)
     assert (request.location.line, request.temperature.location.line) == (17, 16)
+
+
+def test_positions_without_anchors_are_mapped_back_to_the_source() -> None:
+    """Where CPython's statements cannot anchor libcst's, positions come from libcst's own provider over
+    the sliced text, mapped back to the source's lines: the same as the anchored ones."""
+    from vlint.extract.cstwalk import Positions, Walk, parse_module
+
+    text = CASES["statements a kept call reads, through chains, branches and blocks"]
+    tree = ast.parse(text)
+    sliced, line_of = pyslice.slice_module(text, tree, Survey(tree))
+    assert line_of is not None and len(line_of) < text.count("\n")
+    module = parse_module(sliced)
+    walk = Walk(object())
+    walk.run(module)
+    anchored = Positions(module, text, walk, tree, line_of)
+    provided = Positions(module, text, walk, None, line_of)
+    assert anchored.anchors is not None and provided.anchors is None
+    nodes = [node for node in walk.statements] + [call for _, call in walk.calls]
+    assert [provided.start(n) for n in nodes] == [anchored.start(n) for n in nodes]
+    assert provided.start(walk.calls[-1][1]).line == 41  # the create call, on its source line

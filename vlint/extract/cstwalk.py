@@ -31,7 +31,7 @@ from typing import Any
 import libcst as cst
 from libcst import CSTNode
 from libcst._nodes.internal import CodegenState
-from libcst._position import CodePosition
+from libcst._position import CodePosition, CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 _NOT_WALKED = frozenset({
@@ -184,9 +184,13 @@ class Positions:
     """Start positions of nodes, as libcst's `PositionProvider` gives them, computed one statement at a
     time on demand (see the module's docstring)."""
 
-    def __init__(self, module: cst.Module, text: str, walk: Walk, tree: ast.Module | None) -> None:
+    def __init__(self, module: cst.Module, text: str, walk: Walk, tree: ast.Module | None,
+                 line_of: list[int] | None = None) -> None:
+        """`text` is the source; `module` the tree of the source or, when `line_of` is given, of the lines of
+        it that `line_of` lists (`pyslice`): the statements kept are the source's own lines, whole."""
         self.module = module
         self.text = text
+        self.line_of = line_of
         self.statements = walk.statements
         self.owner = walk.owner
         self.walk_calls = walk.calls
@@ -284,7 +288,13 @@ class Positions:
 
     def _fallback(self) -> dict[CSTNode, Any]:
         if self._full is None:
-            self._full = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
+            full = dict(MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider))
+            line_of = self.line_of
+            if line_of is not None:  # positions in the sliced text: back to the source's lines
+                full = {node: CodeRange(CodePosition(line_of[min(r.start.line, len(line_of)) - 1], r.start.column),
+                                        CodePosition(line_of[min(r.end.line, len(line_of)) - 1], r.end.column))
+                        for node, r in full.items()}
+            self._full = full
         return self._full
 
     def _statement(self, index: int) -> tuple[dict[CSTNode, tuple[int, int]], int] | None:

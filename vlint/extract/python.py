@@ -5,8 +5,8 @@ resolve a value inside one module (literals, constants, parameter and argparse d
 lookups, dict literals used as keyword sets or bodies). What cannot be resolved stays unresolved.
 
 The cost is libcst's parse, so the extractor does as little else as it can: the prefilter (CPython's
-`ast`, `vlint.extract.Survey`) decides whether a file needs libcst at all; `pyslice` blanks the bodies of
-functions that hold nothing this module reads; `cstwalk.Walk` visits the tree once without rebuilding it;
+`ast`, `vlint.extract.Survey`) decides whether a file needs libcst at all; `pyslice` leaves out the
+statements nothing this module reads can depend on; `cstwalk.Walk` visits the tree once without rebuilding it;
 and `cstwalk.Positions` computes a node's position only when a fact needs it. Each of those is checked
 against libcst's own machinery in the tests (identical facts and positions).
 """
@@ -1079,14 +1079,16 @@ def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
         facts.errors.append(ParseError(path, f"brackets nested {depth} deep: more than Python allows "
                                              f"({MAX_NESTING}); not parsed"))
         return facts
+    parsed, line_of = text, None
     if tree is not None and survey is not None:
         from vlint.extract.pyslice import slice_module
 
-        text = slice_module(text, tree, survey)  # function bodies the extractor cannot need become blank lines
+        parsed, line_of = slice_module(text, tree, survey)  # without what the extractor cannot need
     try:
-        module = parse_module(text)
+        module = parse_module(parsed)
     except cst.ParserSyntaxError as exc:
-        facts.errors.append(ParseError(path, f"Python syntax error: {exc.message}", exc.raw_line))
+        line = exc.raw_line if line_of is None or not 0 < exc.raw_line <= len(line_of) else line_of[exc.raw_line - 1]
+        facts.errors.append(ParseError(path, f"Python syntax error: {exc.message}", line))
         return facts
     except (RecursionError, MemoryError):
         facts.errors.append(ParseError(path, "Python source too deeply nested to parse"))
@@ -1095,7 +1097,7 @@ def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     try:
         walk = Walk(collector)
         walk.run(module)
-        collector.positions = Positions(module, text, walk, tree)
+        collector.positions = Positions(module, text, walk, tree, line_of)
         _Extractor(path, collector, facts).run()
     except RecursionError:
         facts.errors.append(ParseError(path, "Python source too deeply nested to analyse"))
