@@ -242,6 +242,7 @@ class _Slicer:
         self.emit(self.tree, "body", edits)
         for function in self.needed:
             self.emit(function, "body", edits)
+        edits.extend(self.loose_lines(edits))
         if not edits:
             return Sliced(self.text, None)
         edits.sort()
@@ -261,6 +262,31 @@ class _Slicer:
             out.append(self.text[starts[line - 1]:])
             line_of.extend(range(line, total + 1))
         return Sliced("".join(out), line_of)
+
+    def loose_lines(self, edits: list[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
+        """Blank and comment-only lines outside every statement kept (between statements, where no
+        bracket, string or continuation can hold them): libcst would build nodes for each."""
+        covered = bytearray(len(self.lines) + 2)
+        for first, last, _ in edits:
+            covered[first:last + 1] = b"\x01" * (last + 1 - first)
+        todo: list[ast.AST] = list(self.tree.body)
+        while todo:
+            node = todo.pop()
+            first = min([d.lineno for d in getattr(node, "decorator_list", ())] + [node.lineno])  # type: ignore[attr-defined]
+            last = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and body[0].lineno > node.lineno and not isinstance(node, ast.Match):  # type: ignore[attr-defined]
+                last = body[0].lineno - 1  # a header; its blocks' statements come in turn
+                for name in ("body", "orelse", "finalbody", "handlers"):
+                    todo.extend(getattr(node, name, ()))
+            covered[first:last + 1] = b"\x01" * (last + 1 - first)
+        out = []
+        for number, line in enumerate(self.lines[:-1] if self.lines and not self.lines[-1] else self.lines, 1):
+            if not covered[number]:
+                stripped = line.strip()
+                if not stripped or stripped.startswith("#"):
+                    out.append((number, number, False))
+        return out
 
     def emit(self, parent: ast.AST, field: str, edits: list[tuple[int, int, bool]]) -> None:
         """The edits for one block of kept code (recursively), and the tree updated to match."""
