@@ -151,7 +151,7 @@ def corpus_stats(target: Path) -> tuple[int, int, int]:
 
 def libcst_parse_time(args: argparse.Namespace, target: Path) -> dict[str, float]:
     """One core, in a fresh process: libcst parse-only time of the Python files vlint's prefilter keeps, whole
-    and as vlint hands them to libcst (function bodies it cannot need blanked, `vlint/extract/pyslice.py`)."""
+    and as vlint hands them to libcst (the statements it cannot need left out, `vlint/extract/pyslice.py`)."""
     code = r'''
 import json, sys, time
 from vlint.discover import discover
@@ -166,7 +166,7 @@ for s in discover([sys.argv[1]], cwd=sys.argv[1]):
     matters, tree, survey = prefilter(text)
     if matters:
         texts.append(text)
-        sliced.append(slice_module(text, tree, survey) if tree is not None else text)
+        sliced.append(slice_module(text, tree, survey).text if tree is not None else text)
 select = time.process_time() - t0
 import libcst
 def parse_all(group):
@@ -178,7 +178,8 @@ def parse_all(group):
             pass
     return time.process_time() - t1
 print(json.dumps({"files": len(texts), "bytes": sum(map(len, texts)), "parse_cpu": parse_all(texts),
-                  "sliced_bytes": sum(len(t.strip()) for t in sliced), "sliced_parse_cpu": parse_all(sliced),
+                  "lines": sum(t.count("\n") for t in texts), "sliced_lines": sum(t.count("\n") for t in sliced),
+                  "sliced_bytes": sum(map(len, sliced)), "sliced_parse_cpu": parse_all(sliced),
                   "select_cpu": select}))
 '''
     sample = measure([args.vlint, "-c", code, str(target)], cwd=REPO)
@@ -240,11 +241,27 @@ def bench_corpus(args: argparse.Namespace, label: str, target: Path, expected: d
                       "warm_over_cold": paired_ratio(warm["vlint-warm"], warm["vlint-cold"]),
                       "warm_findings": vlint_findings(warm["vlint-warm"].samples[-1])}
     if args.parse_time:
-        result["libcst"] = libcst_parse_time(args, target)
-        result["libcst"]["vlint_cpu_over_parse_cpu"] = result["vlint"]["cpu"] / max(result["libcst"]["parse_cpu"], 1e-9)
-        result["libcst"]["vlint_wall_over_parse_cpu"] = result["vlint"]["wall"] / max(result["libcst"]["parse_cpu"], 1e-9)
-        result["libcst"]["vlint_cpu_over_sliced_parse_cpu"] = \
-            result["vlint"]["cpu"] / max(result["libcst"]["sliced_parse_cpu"], 1e-9)
+        # One core each, alternating: libcst's bare parse of the files vlint parses, and a whole vlint scan
+        # in one process (-j 1; the pooled scan's CPU also pays two workers sharing a core's pipeline).
+        parses, single = [], Series()
+        for r in range(args.runs):
+            parses.append(libcst_parse_time(args, target))
+            single.samples.append(measure([*vlint_cmd(args, target, cache=False), "-j", "1"], env=tool_env(),
+                                          cwd=target))
+            print(f"  [{label}] run {r + 1}/{args.runs} libcst parse {parses[-1]['parse_cpu']:.2f} s "
+                  f"(sliced {parses[-1]['sliced_parse_cpu']:.2f} s), vlint -j 1: {single.samples[-1].cpu:.2f} s cpu",
+                  flush=True)
+        lib = dict(parses[-1])
+        for key in ("parse_cpu", "sliced_parse_cpu", "select_cpu"):
+            lib[key] = statistics.median(p[key] for p in parses)
+        lib["vlint_j1_cpu"] = single.median("cpu")
+        lib["vlint_j1_cpu_over_parse_cpu"] = statistics.median(
+            x.cpu / p["parse_cpu"] for x, p in zip(single.samples, parses, strict=True))
+        lib["vlint_j1_cpu_over_sliced_parse_cpu"] = statistics.median(
+            x.cpu / p["sliced_parse_cpu"] for x, p in zip(single.samples, parses, strict=True))
+        lib["vlint_cpu_over_parse_cpu"] = result["vlint"]["cpu"] / max(lib["parse_cpu"], 1e-9)
+        lib["vlint_wall_over_parse_cpu"] = result["vlint"]["wall"] / max(lib["parse_cpu"], 1e-9)
+        result["libcst"] = lib
     if expected is not None:
         found = result["vlint"]["findings"]
         result["expected_findings"] = expected

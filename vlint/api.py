@@ -123,8 +123,10 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
         all_facts.append(facts)
         result.files_scanned = 1
     else:
-        sources = discover(paths, excluded=config.all_excludes, cwd=cwd, errors=walk_errors)
-        from vlint.filecache import extract_all
+        from vlint.filecache import cache_dir, extract_all
+
+        memo = cache_dir(config, cwd) if config.cache else None
+        sources = discover(paths, excluded=config.all_excludes, cwd=cwd, errors=walk_errors, memo=memo)
 
         for facts, text in extract_all(sources, config):
             if facts.serves or facts.requests or facts.env or facts.errors:
