@@ -150,7 +150,6 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
     and this process only collects the results (in order, as they come) and keeps the manifest.
     """
     from vlint.api import PARALLEL_MIN_FILES, default_jobs, read_bytes_and_text
-    from vlint.extract import passes_word_check
 
     folder = cache_dir(config, cwd or Path.cwd()) if config.cache else None
     if folder is not None:
@@ -213,6 +212,8 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
                     chunk = []
                     take(all_of_them=False)
                 continue
+            from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
+
             data, text, error = read_bytes_and_text(source, config.max_file_size)
             if text is None or not passes_word_check(source.kind, text):
                 if error is not None or (text is not None and "vlint:" in text.lower()):
