@@ -232,3 +232,35 @@ def test_call_starts_come_from_cpython_and_equal_libcst() -> None:
         mapped += sum(len(starts) for starts in (positions._calls or {}).values())
     assert calls > 5_000
     assert mapped > 0.95 * calls
+
+
+def test_literal_starts_come_from_cpython_and_equal_libcst() -> None:
+    """Strings, numbers, True/False/None and `...` asked for first take CPython's `Constant` start; f-strings
+    and what is inside them are left to code generation. Both agree with PositionProvider everywhere."""
+    from vlint.extract.cstwalk import _LITERALS
+
+    text = '''
+MODEL = "Qwen/Qwen2.5-14B"
+PARTS = ("a" "b", b"raw", f"{MODEL}-x" "y", 1_000, -0.5, 2j, ..., None, True)
+def ask(model=MODEL, temperature=0.1, stream=False, extra={"k": [1, 2.0, f"{3}"]}):
+    """Docstring."""
+    return client.chat.completions.create(model=model, temperature=(0.2), messages=[
+        {"role": "user", "content": """multi
+line"""},
+    ], stream=stream or None)
+'''
+    files = [text, *(p.read_text(encoding="utf-8") for p in sorted((ROOT / "vlint").rglob("*.py")))]
+    literals = mapped = 0
+    for source in files:
+        module = cst.parse_module(source)
+        walk = Walk(object())
+        walk.run(module)
+        positions = Positions(module, source, walk, ast.parse(source))
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        for node, code_range in expected.items():
+            if node.__class__ in _LITERALS and walk.owner.get(id(node), -1) >= 0:
+                assert positions.start(node) == code_range.start, cst.Module([]).code_for_node(node)[:60]
+                literals += 1
+        mapped += sum(len(starts) for starts in (positions._literals or {}).values())
+    assert literals > 10_000
+    assert mapped > 3_000  # most statements' literals need no code generation

@@ -196,6 +196,7 @@ class Positions:
         self.walk_calls = walk.calls
         self._ast_nodes: list[Any] = []
         self._calls: dict[int, dict[int, tuple[int, int]]] | None = None  # statement -> id(call) -> start
+        self._literals: dict[int, dict[int, tuple[int, int]]] | None = None  # the same for literals
         self._lines: list[str] | None = None
         self._done: dict[int, tuple[dict[CSTNode, tuple[int, int]], int]] = {}  # statement -> (starts, line shift)
         self._full: dict[CSTNode, Any] | None = None
@@ -235,6 +236,51 @@ class Positions:
             starts = self._calls[index] = self._map_calls(index)
         return starts.get(id(node))
 
+    def _literal_start(self, index: int, node: CSTNode) -> tuple[int, int] | None:
+        """A literal's start from CPython's matching `Constant`, the way `_call_start` does for calls: a
+        statement's literals in walk order are its constants in source order (literals do not nest; the
+        parts of an implicit concatenation are one constant, and f-strings, whose inner positions CPython
+        3.11 does not always get right, are left to code generation on both sides)."""
+        if self._literals is None:
+            self._literals = {}
+        starts = self._literals.get(index)
+        if starts is None:
+            starts = self._literals[index] = self._map_literals(index)
+        return starts.get(id(node))
+
+    def _map_literals(self, index: int) -> dict[int, tuple[int, int]]:
+        ours: list[CSTNode] = []
+        owner = self.owner
+        todo: list[CSTNode] = [self.statements[index]]
+        while todo:
+            node = todo.pop()
+            cls = node.__class__
+            if cls is cst.FormattedString:
+                continue
+            if cls in _LITERALS:
+                if cls is not cst.Name or node.value in _CONSTANT_NAMES:  # type: ignore[attr-defined]
+                    if cls is not cst.ConcatenatedString or not _has_fstring(node):
+                        ours.append(node)
+                if cls is not cst.Name:
+                    continue
+            children: list[CSTNode] = []
+            for name in VISIT_ORDER.get(cls.__name__) or walked_fields(cls):
+                value = getattr(node, name, None)
+                for child in (value if isinstance(value, (list, tuple)) else (value,)):
+                    if isinstance(child, CSTNode) and owner.get(id(child), index) == index:
+                        children.append(child)
+            todo.extend(reversed(children))
+        theirs = _own_constants(self._ast_nodes[index])
+        if len(ours) != len(theirs):
+            return {}
+        out: dict[int, tuple[int, int]] = {}
+        for literal, found in zip(ours, theirs, strict=True):
+            line, column = found.lineno, self._column(found.lineno, found.col_offset)
+            if not self._line_text(line).startswith(_literal_text(literal), column):
+                return {}  # out of step: trust none of this statement's
+            out[id(literal)] = (line, column)
+        return out
+
     def _map_calls(self, index: int) -> dict[int, tuple[int, int]]:
         ours = self._cst_calls.get(index, [])
         theirs = _own_calls(self._ast_nodes[index])
@@ -271,8 +317,10 @@ class Positions:
                 if self.statements[index] is node:
                     line, column, _, _ = self.anchors[index]
                     return CodePosition(line, column)
-                if node.__class__ is cst.Call and index not in self._done:
-                    start = self._call_start(index, node)  # type: ignore[arg-type]
+                if index not in self._done:
+                    cls = node.__class__
+                    start = self._call_start(index, node) if cls is cst.Call \
+                        else self._literal_start(index, node) if cls in _LITERALS else None  # type: ignore[arg-type]
                     if start is not None:
                         return CodePosition(*start)
                 done = self._done.get(index) or self._statement(index)
@@ -410,6 +458,49 @@ def _own_calls(statement: ast.AST) -> list[ast.Call]:
                 todo.append(value)
     out.sort(key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0)))
     return out
+
+
+_LITERALS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary,
+                       cst.Ellipsis, cst.Name})  # a Name only as True, False or None
+_CONSTANT_NAMES = frozenset({"True", "False", "None"})
+
+
+def _own_constants(statement: ast.AST) -> list[ast.Constant]:
+    """A statement's (or compound statement's header's) constants outside f-strings, in source order."""
+    out: list[ast.Constant] = []
+    todo = [statement]
+    while todo:
+        node = todo.pop()
+        cls = node.__class__
+        if cls is ast.Constant:
+            out.append(node)  # type: ignore[arg-type]
+            continue
+        if cls is ast.JoinedStr:
+            continue
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                if node is statement and name in _BLOCKS:
+                    continue
+                todo.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+    out.sort(key=lambda c: (c.lineno, c.col_offset))
+    return out
+
+
+def _has_fstring(node: CSTNode) -> bool:
+    if isinstance(node, cst.ConcatenatedString):
+        return _has_fstring(node.left) or _has_fstring(node.right)
+    return isinstance(node, cst.FormattedString)
+
+
+def _literal_text(node: CSTNode) -> str:
+    """How a literal starts in the text (its first line)."""
+    while isinstance(node, cst.ConcatenatedString):
+        node = node.left
+    if isinstance(node, cst.Ellipsis):
+        return "..."
+    return node.value.split("\n", 1)[0].split("\r", 1)[0]  # type: ignore[attr-defined]
 
 
 def _first_token(expression: cst.BaseExpression) -> str | None:
