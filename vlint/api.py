@@ -140,8 +140,11 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     for facts in all_facts:
         result.errors.extend(facts.errors)
 
-    from vlint.judge import Judge, rule_enabled
-    from vlint.link import link
+    from vlint.extract import quiet_collector
+
+    with quiet_collector():
+        from vlint.judge import Judge, rule_enabled
+        from vlint.link import link
 
     project = link(all_facts, cwd)
     findings = Judge(config, base_dir=config.root or cwd).run(project)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -43,7 +45,28 @@ EXTRACTORS: dict[str, str] = {
 def load_callable(target: str) -> Callable[..., FileFacts]:
     """Import `module:function` on first use (the registries name extractors this way to stay lazy)."""
     module_name, func_name = target.split(":")
-    return getattr(importlib.import_module(module_name), func_name)
+    module = sys.modules.get(module_name)
+    if module is None:
+        with quiet_collector():
+            module = importlib.import_module(module_name)
+    return getattr(module, func_name)
+
+
+@contextmanager
+def quiet_collector() -> Iterator[None]:
+    """Import heavy modules with the cyclic garbage collector held off, then freeze what they made out of its
+    later scans: an import allocates thousands of long-lived objects (libcst's ~230 node classes), and
+    the collections they trigger rescan all of them (libcst's import: ~0.1 s of a ~0.5 s pre-commit run)."""
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
 
 
 def get_extractor(kind: str) -> Extractor | None:
