@@ -195,6 +195,19 @@ from openai import OpenAI
 def main(model, temperature, x=None):
     OpenAI().chat.completions.create(model=model, temperature=temperature, messages=[])
 ''',
+    "a stubbed function whose body starts with a decorated function": '''
+import functools
+from openai import OpenAI
+
+def unused(model):
+    @functools.lru_cache()
+    def inner():
+        return model
+    return inner
+
+def ask():
+    OpenAI().chat.completions.create(model="Qwen/Qwen2.5-14B", messages=[])
+''',
     "crlf line endings": "from openai import OpenAI\r\n\r\ndef unused():\r\n    x = 1\r\n    return x\r\n\r\n"
                          "def ask():\r\n    OpenAI().chat.completions.create(\r\n        model='Qwen/Qwen2.5-14B',"
                          "\r\n        messages=[],\r\n    )\r\n",

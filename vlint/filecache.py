@@ -89,21 +89,31 @@ def _extract_task(task: tuple[str, str, str]) -> tuple[FileFacts, str | None]:
 _Done = tuple[int, "tuple[FileFacts, str | None] | None", "str | None"]
 
 
+def _read_and_check(source: SourceFile, config: Config) -> tuple[bytes | None, str | None, tuple | None]:
+    """One read and the word check. The third value is None for a file an extractor must see; else what the
+    file came to without one: (its result or None for empty facts, what the manifest learns, as in _Done)."""
+    from vlint.api import read_bytes_and_text
+    from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
+
+    data, text, error = read_bytes_and_text(source, config.max_file_size)
+    if text is not None and passes_word_check(source.kind, text):
+        return data, text, None
+    if error is not None or (text is not None and "vlint:" in text.lower()):
+        facts = FileFacts(source.display, source.kind)
+        if error is not None:
+            facts.errors.append(error)
+        return data, text, (_slim(facts, text), None)  # read again next time: errors and suppressions
+    return data, text, (None, "" if text is not None else None)
+
+
 def _process(index: int, source: SourceFile, folder: Path | None, config: Config) -> _Done:
     """Everything one file needs once the manifest could not vouch for it: read, word check, cache look-up,
     extraction and cache store. Runs in the pool's workers (a chunk of files a task), so the parent does
     not spend its core reading, checking, hashing and pickling texts while the workers wait for it."""
-    from vlint.api import read_bytes_and_text
-    from vlint.extract import passes_word_check
-
-    data, text, error = read_bytes_and_text(source, config.max_file_size)
-    if text is None or not passes_word_check(source.kind, text):
-        if error is not None or (text is not None and "vlint:" in text.lower()):
-            facts = FileFacts(source.display, source.kind)
-            if error is not None:
-                facts.errors.append(error)
-            return index, _slim(facts, text), None
-        return index, None, "" if text is not None else None
+    data, text, early = _read_and_check(source, config)
+    if early is not None:
+        return index, *early
+    assert text is not None
     key = _key(source, data, config) if folder is not None and data is not None else None
     entry = folder / key if folder is not None and key is not None else None
     cached = _load(entry) if entry is not None else None
@@ -149,7 +159,7 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
     every later file goes to the workers by path, in chunks: they read, check, hash, extract and store,
     and this process only collects the results (in order, as they come) and keeps the manifest.
     """
-    from vlint.api import PARALLEL_MIN_FILES, default_jobs, read_bytes_and_text
+    from vlint.api import PARALLEL_MIN_FILES, default_jobs
 
     folder = cache_dir(config, cwd or Path.cwd()) if config.cache else None
     if folder is not None:
@@ -212,18 +222,15 @@ def extract_all(sources: Sequence[SourceFile], config: Config, cwd: Path | None 
                     chunk = []
                     take(all_of_them=False)
                 continue
-            from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
-
-            data, text, error = read_bytes_and_text(source, config.max_file_size)
-            if text is None or not passes_word_check(source.kind, text):
-                if error is not None or (text is not None and "vlint:" in text.lower()):
-                    facts = FileFacts(source.display, source.kind)
-                    if error is not None:
-                        facts.errors.append(error)
-                    results[index] = _slim(facts, text)
-                elif stat is not None and manifest is not None and text is not None:
+            data, text, early = _read_and_check(source, config)
+            if early is not None:
+                result, outcome = early
+                if result is not None:
+                    results[index] = result
+                elif outcome == "" and stat is not None and manifest is not None:
                     manifest.keep(source, stat, "")
                 continue  # None: empty facts, made when yielded (a 100k-file tree need not hold 100k of them)
+            assert text is not None
             key = _key(source, data, config) if folder is not None and data is not None else None
             entry = folder / key if folder is not None and key is not None else None
             if stat is not None and manifest is not None and key is not None:

@@ -233,8 +233,10 @@ class _Slicer:
         edits: list[tuple[int, int, bool]] = list(self.blanks)  # (first line, last line, a `pass` on the first)
         for node in self.stubs:
             body0 = node.body[0]
-            first, last = body0.lineno, node.end_lineno or node.lineno
-            if body0.col_offset != self.indent(first):
+            # a decorated function or class starts at its first decorator, before its `def` line
+            first = min([d.lineno for d in getattr(body0, "decorator_list", ())] + [body0.lineno])
+            last = node.end_lineno or node.lineno
+            if first <= node.lineno or body0.col_offset != self.indent(first):
                 continue  # something precedes the body on its first line: kept
             edits.append((first, last, True))
             node.body = [self.pass_at(first)]
