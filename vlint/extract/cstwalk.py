@@ -194,6 +194,7 @@ class Positions:
         self.statements = walk.statements
         self.owner = walk.owner
         self.walk_calls = walk.calls
+        self._cst_calls: dict[int, list[cst.Call]] = {}  # statement -> its calls in walk order (made on first use)
         self._ast_nodes: list[Any] = []
         self._calls: dict[int, dict[int, tuple[int, int]]] | None = None  # statement -> id(call) -> start
         self._literals: dict[int, dict[int, tuple[int, int]]] | None = None  # the same for literals

@@ -106,7 +106,6 @@ class _Slicer:
     def __init__(self, text: str, tree: ast.Module, survey: Survey) -> None:
         self.text = text
         self.tree = tree
-        self.survey = survey
         self.triggers, self.needs, self.names_at = _lines(survey)
         self.lines = _NEWLINE.split(text)
         self.items: list[_Item] = []  # a compound statement after the statements of its blocks
