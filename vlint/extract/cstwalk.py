@@ -444,21 +444,7 @@ _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 def _own_calls(statement: ast.AST) -> list[ast.Call]:
     """The calls of one statement (a compound one: of its header), in source order, outer before inner."""
-    out: list[ast.Call] = []
-    todo = [statement]
-    while todo:
-        node = todo.pop()
-        if node.__class__ is ast.Call:
-            out.append(node)  # type: ignore[arg-type]
-        for name, value in ast.iter_fields(node):
-            if isinstance(value, list):
-                if node is statement and name in _BLOCKS:
-                    continue  # nested statements anchor on their own
-                todo.extend(v for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                todo.append(value)
-    out.sort(key=lambda c: (c.lineno, c.col_offset, -(c.end_lineno or 0), -(c.end_col_offset or 0)))
-    return out
+    return _own_nodes(statement, ast.Call, None)  # type: ignore[return-value]
 
 
 _LITERALS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary,
@@ -468,24 +454,29 @@ _CONSTANT_NAMES = frozenset({"True", "False", "None"})
 
 def _own_constants(statement: ast.AST) -> list[ast.Constant]:
     """A statement's (or compound statement's header's) constants outside f-strings, in source order."""
-    out: list[ast.Constant] = []
+    return _own_nodes(statement, ast.Constant, ast.JoinedStr)  # type: ignore[return-value]
+
+
+def _own_nodes(statement: ast.AST, wanted: type, pruned: type | None) -> list[ast.AST]:
+    """The `wanted` nodes of one statement, not inside its nested statements nor inside a `pruned` node,
+    sorted by start (an outer node before the inner ones starting at the same place)."""
+    out: list[Any] = []
     todo = [statement]
     while todo:
         node = todo.pop()
         cls = node.__class__
-        if cls is ast.Constant:
-            out.append(node)  # type: ignore[arg-type]
+        if cls is pruned:
             continue
-        if cls is ast.JoinedStr:
-            continue
+        if cls is wanted:
+            out.append(node)
         for name, value in ast.iter_fields(node):
             if isinstance(value, list):
                 if node is statement and name in _BLOCKS:
-                    continue
+                    continue  # nested statements anchor on their own
                 todo.extend(v for v in value if isinstance(v, ast.AST))
             elif isinstance(value, ast.AST):
                 todo.append(value)
-    out.sort(key=lambda c: (c.lineno, c.col_offset))
+    out.sort(key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
     return out
 
 
