@@ -115,7 +115,7 @@ def test_cli_exit_codes(project, capsys, monkeypatch):
     assert main(["scan", "bad.py", "--no-cache"]) == 1
     assert main(["scan", "bad.py", "--no-cache", "--exit-zero"]) == 0
     assert main(["scan", "--format", "nope"]) == 2
-    assert main(["scan", "missing-dir", "--no-cache"]) == 0
+    assert main(["scan", "missing-dir", "--no-cache"]) == 2  # a typo in a CI step must not go green
     capsys.readouterr()
 
 

@@ -37,7 +37,8 @@ def finding_key(finding: Finding) -> str:
     """The stable identity of a finding: also used as the SARIF partial fingerprint."""
     text = normalise(source_line(finding.path, finding.line))
     material = "\0".join((finding.path, finding.rule, finding.model, text))
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+    # surrogateescape: a file name that is not UTF-8 hashes as its own bytes instead of failing the report.
+    return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def write_baseline(findings: Iterable[Finding], path: Path) -> int:

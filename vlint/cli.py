@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from vlint import __version__
+from vlint.report.escape import printable, safe_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -128,6 +129,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         overrides["cache"] = False
     if jobs is not None:
         overrides["jobs"] = jobs
+    if not stdin_filename:
+        _require_paths(targets)
     start = Path(stdin_filename).parent if stdin_filename else Path(targets[0])
     if not start.exists():
         start = Path.cwd()
@@ -147,7 +150,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
 
         check_available(verify_options)  # fail fast, before the scan, when vLLM is missing
 
-    stdin = (sys.stdin.read(), stdin_filename) if stdin_filename else None
+    stdin = (_read_stdin(), stdin_filename) if stdin_filename else None
     result = run_scan(targets, config, stdin=stdin)
 
     if write_baseline is not None:
@@ -168,10 +171,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         if verify_report is not None:
             write_html_report(result.findings, verify_report)
 
-    text = render(result, fmt)
-    if show_suppressed and fmt == "text" and result.suppressed:
-        text += "Suppressed:\n" + "".join(
-            f"  {f.path}:{f.line}:{f.column}: {f.rule} [{f.name}] ({f.suppressed})\n" for f in result.suppressed)
+    text = render(result, fmt, show_suppressed=show_suppressed)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
@@ -181,6 +181,28 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
     if verify_options is not None and not exit_zero:
         code = _verify_exit_code(result, code)
     raise SystemExit(code)
+
+
+def _require_paths(targets: Sequence[str]) -> None:
+    """A path that is not there is an error, not an empty scan: a typo in a CI step must not go green.
+    (`lexists`: a dangling symlink is there; the scan reports it.)"""
+    for target in targets:
+        if not os.path.lexists(target):
+            _fail(f"{target}: no such file or directory")
+
+
+def _read_stdin() -> str:
+    """Standard input as text; bytes that are not UTF-8 become replacement characters, as in files."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (an embedding program or a test replaced sys.stdin)
+        return sys.stdin.read()
+    return stream.read().decode("utf-8-sig", errors="replace")
+
+
+def _fail(message: str) -> None:
+    """Print a one-line error and exit 2. The message may hold scanned text, so it is escaped."""
+    click.echo(f"vlint: {printable(message)}", err=True)
+    raise SystemExit(EXIT_ERROR)
 
 
 def _verify_exit_code(result: Any, static_code: int) -> int:
@@ -203,13 +225,13 @@ def model(models: tuple[str, ...], fmt: str, online: bool) -> None:
     if fmt == "json":
         payload = [{"model": r.model, "kind": r.kind, "confidence": r.confidence, "evidence": list(r.evidence),
                     "normalized": r.normalized, "instead": r.sibling} for r in results]
-        click.echo(json.dumps(payload, indent=2))
-    else:
+        click.echo(safe_json(json.dumps(payload, indent=2)))
+    else:  # evidence can quote a local model folder's files: scanned text
         for r in results:
-            instead = f"; use instead: {r.sibling}" if r.sibling else ""
-            click.echo(f"{r.model}: {r.kind} (confidence {r.confidence}){instead}")
+            instead = f"; use instead: {printable(r.sibling)}" if r.sibling else ""
+            click.echo(f"{printable(r.model)}: {r.kind} (confidence {r.confidence}){instead}")
             for item in r.evidence:
-                click.echo(f"    - {item}")
+                click.echo(f"    - {printable(item)}")
     raise SystemExit(EXIT_OK)
 
 
@@ -254,7 +276,7 @@ def show_config(path: str, config_file: Path | None) -> None:
     for key, value, origin in describe(config).rows:
         if isinstance(value, tuple):
             value = list(value)
-        click.echo(f"{key} = {json.dumps(value, default=str)}    # {origin}")
+        click.echo(printable(f"{key} = {json.dumps(value, default=str)}    # {origin}"))
     raise SystemExit(EXIT_OK)
 
 
@@ -298,17 +320,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return EXIT_ERROR
     except ConfigError as exc:
-        click.echo(f"vlint: configuration error: {exc}", err=True)
+        click.echo(f"vlint: configuration error: {printable(str(exc))}", err=True)
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - internal errors exit 2 with a one-line cause
         name = type(exc).__name__
         if name == "VerifyUnavailable":
-            click.echo(f"vlint: {exc}", err=True)
+            click.echo(f"vlint: {printable(str(exc))}", err=True)
             return EXIT_ERROR
         if debug:
             traceback.print_exc()
         else:
-            click.echo(f"vlint: internal error: {name}: {exc} (run with --debug for the traceback)", err=True)
+            click.echo(f"vlint: internal error: {name}: {printable(str(exc))} (run with --debug for the traceback)",
+                       err=True)
         return EXIT_ERROR
     return EXIT_OK
 

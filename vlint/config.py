@@ -7,6 +7,7 @@ Every key is validated; an unknown key or a bad value is a `ConfigError` naming 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -169,22 +170,29 @@ def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
     """The closest `vlint.toml`, or `pyproject.toml` with a `[tool.vlint]` table, at or above `start`."""
     start = start if start.is_dir() else start.parent
     for folder in (start, *start.parents):
-        for name in ("vlint.toml", ".vlint.toml"):
+        for name in ("vlint.toml", ".vlint.toml", "pyproject.toml"):
             candidate = folder / name
             if candidate.is_file():
-                data = _read_toml(candidate)
-                return candidate, data.get("tool", {}).get("vlint", data) if "tool" in data else data
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            data = _read_toml(candidate)
-            table = data.get("tool", {}).get("vlint")
-            if table is not None:
-                if not isinstance(table, dict):
-                    raise ConfigError(f"{candidate}: [tool.vlint] must be a table")
-                return candidate, table
+                table = _vlint_table(candidate, _read_toml(candidate))
+                if table is not None:
+                    return candidate, table
         if (folder / ".git").exists():
             break
     return None
+
+
+def _vlint_table(path: Path, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """vlint's table in a parsed file: `[tool.vlint]` of a pyproject.toml (None when it has none); in a
+    vlint.toml, `[tool.vlint]` if present, else the whole file."""
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"{path}: key `tool`: expected a table, got {tool!r}")
+    table = (tool or {}).get("vlint")
+    if table is None:
+        return None if path.name == "pyproject.toml" else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: key `tool.vlint`: [tool.vlint] must be a table, got {table!r}")
+    return table
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -193,8 +201,28 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): TOML files are UTF-8") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _clamp_repository_jobs(config: Config) -> Config:
+    """`jobs` from a file in the scanned repository (which a fork's pull request controls) is held to the
+    machine's cores; only the command line may ask for more."""
+    cores = usable_cpus()
+    if config.jobs <= cores:
+        return config
+    sources = {**dict(config.sources), "jobs": f"{config.source_of('jobs')}, {config.jobs} clamped to {cores} cores"}
+    return replace(config, jobs=cores, sources=tuple(sources.items()))
 
 
 def load_config(start: Path, explicit: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -203,16 +231,13 @@ def load_config(start: Path, explicit: Path | None = None, overrides: Mapping[st
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: configuration file not found")
-        data = _read_toml(explicit)
-        table = data.get("tool", {}).get("vlint", {}) if explicit.name == "pyproject.toml" else data
-        config = parse_table(table, str(explicit))
-        config = replace(config, root=explicit.resolve().parent)
+        found: tuple[Path, Mapping[str, Any]] | None = (explicit, _vlint_table(explicit, _read_toml(explicit)) or {})
     else:
         found = find_config_file(start.resolve())
-        if found is not None:
-            path, table = found
-            config = parse_table(table, str(path))
-            config = replace(config, root=path.resolve().parent)
+    if found is not None:
+        path, table = found
+        config = _clamp_repository_jobs(parse_table(table, str(path)))
+        config = replace(config, root=path.resolve().parent)
     if overrides:
         config = parse_table(overrides, "command line", config)
     return config

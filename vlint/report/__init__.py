@@ -1,4 +1,5 @@
-"""Renderers: one per output format. They read findings and errors only."""
+"""Renderers: one per output format. They read findings and errors only, and escape scanned text
+(`report.escape`): the scanned tree is untrusted, its strings reach terminals and CI logs."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ FORMATS: dict[str, str] = {
 }
 
 
-def render(result: Result, fmt: str) -> str:
+def render(result: Result, fmt: str, *, show_suppressed: bool = False) -> str:
+    """`show_suppressed` lists suppressed findings after the summary (text only: the machine formats
+    always carry them)."""
     module_name, func = FORMATS[fmt].split(":")
-    return getattr(importlib.import_module(module_name), func)(result)
+    renderer = getattr(importlib.import_module(module_name), func)
+    return renderer(result, show_suppressed=show_suppressed) if fmt == "text" else renderer(result)

@@ -1,8 +1,14 @@
-"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding."""
+"""GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding.
+
+Data and properties are %-escaped as the runner expects (a newline in scanned text cannot end the
+command); the other unsafe characters of scanned text become visible escapes (`escape.printable`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from vlint.report.escape import printable
 
 if TYPE_CHECKING:
     from vlint.api import Result
@@ -11,7 +17,7 @@ COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

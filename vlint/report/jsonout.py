@@ -1,9 +1,15 @@
-"""JSON: `{"findings": [...], "errors": [...]}` as DESIGN.md specifies, plus counts."""
+"""JSON: `{"findings": [...], "errors": [...]}` as DESIGN.md specifies, plus counts.
+
+Non-ASCII text stays readable (`ensure_ascii=False`); `escape.safe_json` then writes the characters that
+could act on a terminal or a CI log as `\\u` escapes, which decode to the same strings.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
+
+from vlint.report.escape import safe_json
 
 if TYPE_CHECKING:
     from vlint.api import Result
@@ -22,4 +28,4 @@ def render(result: Result) -> str:
             "errors": len(result.errors),
         },
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n"

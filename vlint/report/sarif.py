@@ -4,14 +4,20 @@ Rule metadata and help come from the rule documents; every result carries a part
 from path, rule, model and the normalised source line (the same key as the baseline), so GitHub keeps
 tracking a finding when unrelated lines are added above it. Suppressed findings are included with an
 in-source suppression, as the spec intends; parse errors become tool execution notifications.
+
+Artifact URIs are percent-encoded (RFC 3986) from the path's bytes, so any file name, even one that is not
+UTF-8, gives a valid URI and the report is always written.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from vlint import __version__
+from vlint.report.escape import safe_json
 
 if TYPE_CHECKING:
     from vlint.api import Result
@@ -40,6 +46,20 @@ def _rule_descriptor(code: str) -> dict[str, Any]:
     }
 
 
+def artifact_uri(path: str) -> str:
+    """A relative URI reference for a `/`-separated display path. `os.fsencode` turns surrogate-escaped
+    characters back into the file name's own bytes; every byte but the unreserved ones and `/` is
+    percent-encoded (`:` too, so a first segment such as `c:x.py` never reads as a scheme)."""
+    return quote(os.fsencode(path), safe="/")
+
+
+def _location(path: str, region: dict[str, int] | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"}}
+    if region:
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
 def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     from vlint.baseline import finding_key
 
@@ -48,12 +68,8 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
         "ruleIndex": index[finding.rule],
         "level": LEVELS[finding.severity],
         "message": {"text": f"{finding.message} (see {INFO_URI}/blob/main/rules/docs/{finding.rule}.md)"},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
-            },
-        }],
+        "locations": [_location(finding.path, {"startLine": max(finding.line, 1),
+                                                 "startColumn": max(finding.column, 1)})],
         "partialFingerprints": {"vlintFindingHash/v1": finding_key(finding)},
         "properties": {
             "confidence": finding.confidence,
@@ -81,10 +97,7 @@ def render(result: Result) -> str:
     notifications = [{
         "level": "warning",
         "message": {"text": e.reason},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": e.path, "uriBaseId": "%SRCROOT%"},
-            **({"region": {"startLine": e.line}} if e.line and e.line > 0 else {}),
-        }}],
+        "locations": [_location(e.path, {"startLine": e.line} if e.line and e.line > 0 else None)],
     } for e in result.errors]
     run = {
         "tool": {"driver": {
@@ -99,4 +112,5 @@ def render(result: Result) -> str:
         "results": [_result(f, index) for f in all_findings],
         "columnKind": "unicodeCodePoints",
     }
-    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+    return safe_json(json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2,
+                                ensure_ascii=False)) + "\n"
