@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import scan_dir
-from vlint.judge import RULES
+from vlint.checks.registry import RULES
 from vlint.ruledocs import SECTIONS, documented_codes, load_doc
 
 

@@ -143,63 +143,17 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     from vlint.extract import quiet_collector
 
     with quiet_collector():
-        from vlint.judge import Judge, rule_enabled
+        from vlint.checks.run import run_checks
         from vlint.link import link
 
     project = link(all_facts, cwd)
-    findings = Judge(config, base_dir=config.root or cwd).run(project)
-    findings = _dedupe(findings)
-    findings = [f for f in findings if rule_enabled(f.rule, config, f.path)]
-    findings = [_apply_severity(f, config) for f in findings]
-
-    kept, suppressed = suppressions.apply(findings)
-    kept.extend(_unused_suppressions(suppressions, config))
+    kept, suppressed = run_checks(project, suppressions, config, base_dir=config.root or cwd)
     min_conf = CONFIDENCE_ORDER[config.min_confidence]
     kept = [f for f in kept if CONFIDENCE_ORDER[f.confidence] >= min_conf]
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed = sorted(suppressed, key=Finding.sort_key)
     result.errors.sort(key=lambda e: (e.path, e.line or 0))
     return result
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, int, int, str]] = set()
-    out = []
-    for f in findings:
-        key = (f.rule, f.path, f.line, f.column, f.model)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
-def _apply_severity(finding: Finding, config: Config) -> Finding:
-    overrides = dict(config.severity)
-    if finding.rule in overrides:
-        finding.severity = overrides[finding.rule]  # type: ignore[assignment]
-    elif finding.context == "docs" and SEVERITY_ORDER[finding.severity] > SEVERITY_ORDER[config.docs_severity]:
-        finding.severity = config.docs_severity  # type: ignore[assignment]
-    return finding
-
-
-def _unused_suppressions(index: SuppressionIndex, config: Config) -> list[Finding]:
-    from vlint.judge import RULES_BY_CODE, rule_enabled
-
-    out = []
-    for s in index.unused():
-        if not rule_enabled("VL100", config, s.path):
-            continue
-        if s.unknown:
-            message = f"suppression names unknown rule{'s' if len(s.unknown) > 1 else ''}: {', '.join(s.unknown)}"
-        else:
-            what = ", ".join(s.codes) if s.codes else "any rule"
-            message = f"unused suppression: nothing here is reported for {what}; remove the comment"
-        out.append(Finding(
-            rule="VL100", name=RULES_BY_CODE["VL100"].name, severity="warning", confidence="high",
-            path=s.path, line=s.line, column=s.column, message=message, model="", model_kind="",
-            evidence=[], api=None,
-        ))
-    return out
 
 
 # Files to parse (after the prefilter and the cache) before a process pool pays for its start-up: the

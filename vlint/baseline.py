@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from vlint.config import ConfigError
 from vlint.findings import Finding
 
 VERSION = 1
@@ -52,8 +53,6 @@ def write_baseline(findings: Iterable[Finding], path: Path) -> int:
 
 def filter_new(findings: list[Finding], path: Path) -> tuple[list[Finding], int]:
     """(findings not covered by the baseline, how many were covered)."""
-    from vlint.config import ConfigError
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         budget = Counter({entry["key"]: int(entry["count"]) for entry in data["findings"]})

@@ -239,7 +239,7 @@ def model(models: tuple[str, ...], fmt: str, online: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(fmt: str) -> None:
     """List the rules."""
-    from vlint.judge import RULES
+    from vlint.checks.registry import RULES
 
     if fmt == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "summary": r.summary,
@@ -255,7 +255,7 @@ def rules(fmt: str) -> None:
 @click.argument("rule")
 def explain(rule: str) -> None:
     """Print a rule's document (what it does, why, examples, fix)."""
-    from vlint.judge import RULES_BY_CODE, resolve_rule_ref
+    from vlint.checks.registry import RULES_BY_CODE, resolve_rule_ref
     from vlint.ruledocs import load_doc
 
     code = resolve_rule_ref(rule)

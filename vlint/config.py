@@ -11,9 +11,11 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+from vlint.checks.registry import RULES_BY_CODE, resolve_rule_ref
 from vlint.findings import CONFIDENCE_ORDER, SEVERITY_ORDER
 
 if sys.version_info >= (3, 11):
@@ -50,6 +52,22 @@ class Config:
 
     def source_of(self, key: str) -> str:
         return dict(self.sources).get(key, "default")
+
+    def rule_enabled(self, code: str, path: str | None = None) -> bool:
+        """Whether rule `code` reports (at `path`): `select` (or the rule's default), then `ignore`, then
+        `per-file-ignores`. References are codes or code prefixes (`ALL`, `VL0`)."""
+
+        def matches(refs: tuple[str, ...]) -> bool:
+            return any(ref == "ALL" or code.startswith(ref) for ref in refs)
+
+        enabled = matches(self.select) if self.select else RULES_BY_CODE[code].enabled
+        if self.ignore and matches(self.ignore):
+            enabled = False
+        if path is not None:
+            for glob, refs in self.per_file_ignores:
+                if (fnmatch(path, glob) or fnmatch(path, glob.rstrip("/") + "/*")) and matches(refs):
+                    enabled = False
+        return enabled
 
     @property
     def all_excludes(self) -> tuple[str, ...]:
@@ -91,8 +109,6 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _rule_refs(value: Any, where: str) -> tuple[str, ...]:
-    from vlint.judge import resolve_rule_ref
-
     refs = _str_list(value, where)
     out = []
     for ref in refs:

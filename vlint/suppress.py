@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from vlint.checks.registry import resolve_rule_ref
 from vlint.findings import Finding
 
 _PATTERN = re.compile(
@@ -56,8 +57,6 @@ class SuppressionIndex:
             match = _PATTERN.search(raw)
             if match is None:
                 continue
-            from vlint.judge import resolve_rule_ref
-
             refs = [c.strip() for c in (match.group("codes") or "").split(",") if c.strip()]
             codes, unknown = [], []
             for ref in refs:

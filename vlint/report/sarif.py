@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from vlint import __version__
+from vlint.baseline import finding_key
+from vlint.checks.registry import RULES_BY_CODE
 from vlint.report.escape import safe_json
+from vlint.ruledocs import load_doc
 
 if TYPE_CHECKING:
     from vlint.api import Result
@@ -29,9 +32,6 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _rule_descriptor(code: str) -> dict[str, Any]:
-    from vlint.judge import RULES_BY_CODE
-    from vlint.ruledocs import load_doc
-
     meta = RULES_BY_CODE[code]
     doc = load_doc(code)
     return {
@@ -61,8 +61,6 @@ def _location(path: str, region: dict[str, int] | None) -> dict[str, Any]:
 
 
 def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
-    from vlint.baseline import finding_key
-
     out: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
