@@ -79,8 +79,6 @@ class Config:
         return repr(items)
 
 
-DEFAULT_EXCLUDE: tuple[str, ...] = ()
-
 _KEYS: dict[str, str] = {
     "select": "select",
     "ignore": "ignore",

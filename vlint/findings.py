@@ -1,4 +1,4 @@
-"""What the judge emits and every renderer reads."""
+"""What the rules (`vlint.checks`) emit and every renderer reads."""
 
 from __future__ import annotations
 
