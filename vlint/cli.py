@@ -144,7 +144,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         verify_options = VerifyOptions(
             samples=samples, model_paths=_parse_model_paths(model_path), allow_download=allow_download,
             engine_args=_parse_engine_args(engine_arg), trust_remote_code=trust_remote_code,
-            progress=None if quiet else (lambda msg: click.echo(msg, err=True)),
+            progress=None if quiet else (lambda msg: click.echo(printable(msg), err=True)),
         )
         from vlint.verify import check_available
 
