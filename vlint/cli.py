@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -199,9 +199,13 @@ def _read_stdin() -> str:
     return stream.read().decode("utf-8-sig", errors="replace")
 
 
-def _fail(message: str) -> None:
-    """Print a one-line error and exit 2. The message may hold scanned text, so it is escaped."""
+def _say_error(message: str) -> None:
+    """One line on standard error. Messages quote paths, keys and values from the scanned tree: escaped."""
     click.echo(f"vlint: {printable(message)}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    _say_error(message)
     raise SystemExit(EXIT_ERROR)
 
 
@@ -320,18 +324,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return EXIT_ERROR
     except ConfigError as exc:
-        click.echo(f"vlint: configuration error: {printable(str(exc))}", err=True)
+        _say_error(f"configuration error: {exc}")
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - internal errors exit 2 with a one-line cause
         name = type(exc).__name__
         if name == "VerifyUnavailable":
-            click.echo(f"vlint: {printable(str(exc))}", err=True)
+            _say_error(str(exc))
             return EXIT_ERROR
         if debug:
             traceback.print_exc()
         else:
-            click.echo(f"vlint: internal error: {name}: {printable(str(exc))} (run with --debug for the traceback)",
-                       err=True)
+            _say_error(f"internal error: {name}: {exc} (run with --debug for the traceback)")
         return EXIT_ERROR
     return EXIT_OK
 
