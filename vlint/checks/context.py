@@ -85,6 +85,9 @@ class BaseServe(BaseUse):
 
 @dataclass
 class CheckContext:
+    """What every rule receives, one per run: the configuration, the linked project, the suppressions
+    (VL100 reads them), and the helpers below."""
+
     config: Config
     project: Project
     suppressions: SuppressionIndex
@@ -125,6 +128,10 @@ class CheckContext:
         return tuple(use for served in self.project.serves if (use := self._base_serve(served)) is not None)
 
     def _base_request(self, linked: LinkedRequest) -> BaseRequest | None:
+        """The request as a use of a base model, or None. A request that reaches only nominal launches (a
+        simulator image, `--load-format dummy`, a headless worker) is not judged; of several models behind
+        one alias, the first base one is reported and the ambiguity is said in the evidence, at lower
+        confidence."""
         if self._all_nominal(linked.via):
             return None
         verdicts = [(m, self.classify(m)) for m in dict.fromkeys(linked.candidates or (linked.model,))]
