@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from vlint.extract.expansion import bounded
 from vlint.extract.vllm_cli import resolve_text
 from vlint.facts import EnvBinding, FileFacts, Location, Value
 
@@ -16,6 +17,7 @@ _LINE_RE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
 
 
+@bounded
 def extract_dotenv(text: str, path: str) -> FileFacts:
     facts = FileFacts(path, "dotenv")
     env: dict[str, Value] = {}

@@ -30,6 +30,7 @@ from vlint.extract.embed import (
     snippet_from_lines,
     strip_python_prompts,
 )
+from vlint.extract.expansion import bounded
 from vlint.extract.text import command_snippets, strip_prompt
 from vlint.facts import FileFacts
 
@@ -376,6 +377,7 @@ _MARKDOWN_MARKERS = ("```", "~~~")
 _RST_MARKERS = ("::",)
 
 
+@bounded
 def extract_markdown(text: str, path: str) -> FileFacts:
     """Facts from the fenced code blocks of a Markdown or MDX file (context "docs")."""
     if not any(m in text for m in _MARKDOWN_MARKERS) or not might_hold_facts(text):
@@ -383,6 +385,7 @@ def extract_markdown(text: str, path: str) -> FileFacts:
     return facts_of_blocks(markdown_blocks(host_lines(text)), path, "markdown")
 
 
+@bounded
 def extract_rst(text: str, path: str) -> FileFacts:
     """Facts from the code directives and literal blocks of a reStructuredText file (context "docs")."""
     if not any(m in text for m in _RST_MARKERS) or not might_hold_facts(text):

@@ -33,6 +33,7 @@ from vlint.extract.embed import (
     might_hold_facts,
     snippet_from_lines,
 )
+from vlint.extract.expansion import bounded
 from vlint.facts import FileFacts, ParseError
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -190,6 +191,7 @@ def _python_facts(cells: list[tuple[int, list[Line]]], path: str) -> FileFacts:
     return facts
 
 
+@bounded
 def extract_notebook(text: str, path: str) -> FileFacts:
     """Facts from a notebook's code cells (context "code") and markdown cells' fences (context "docs")."""
     facts = FileFacts(path, "notebook")

@@ -15,13 +15,14 @@ variables stay unresolved.
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from vlint.extract.expansion import bounded
 from vlint.extract.positions import PositionMap, Token
 from vlint.extract.vllm_cli import facts_from_argv, may_launch, mentions_launch, resolve_text
 from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Value
@@ -48,7 +49,9 @@ def _parser() -> Any:
     return parser
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# Every non-ASCII byte to `x` in one pass (`re.sub` over a megabyte of non-ASCII text built a million
+# pieces first: 180 MB).
+_TO_ASCII = bytes(range(128)) + b"x" * 128
 
 
 def _ascii_shadow(src: bytes) -> bytes:
@@ -59,7 +62,7 @@ def _ascii_shadow(src: bytes) -> bytes:
     shell syntax non-ASCII bytes can only be word characters, so the parse is the same; words are
     still read from the original bytes.
     """
-    return _NON_ASCII.sub(b"x", src) if not src.isascii() else src
+    return src.translate(_TO_ASCII) if not src.isascii() else src
 
 
 def extract_shell_file(text: str, path: str) -> FileFacts:
@@ -67,14 +70,16 @@ def extract_shell_file(text: str, path: str) -> FileFacts:
     return extract_shell(text, path, report_errors=True)
 
 
+@bounded
 def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
                   env: Mapping[str, Value] | None = None, context: str = "code",
-                  report_errors: bool = False) -> FileFacts:
+                  report_errors: bool = False, nesting: int = 0) -> FileFacts:
     """Facts from shell text, a whole file or a snippet embedded in another format.
 
     `positions` maps snippet lines to the host file; `env` holds variables known before the snippet
     runs (Dockerfile ENV/ARG, a k8s `env:`). Text that names none of vllm/curl/docker/podman cannot
     hold a launch or a request, so only its top-level assignments are read (for other files' use).
+    `nesting`: how many shells deep the text is (a `bash -c` string read from another script).
     """
     facts = FileFacts(path, "shell")
     if "\r" in text:
@@ -88,7 +93,7 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
     except Exception as exc:  # pragma: no cover - the parser is total over bytes
         facts.errors.append(ParseError(path, f"shell parser failed: {exc}"))
         return facts
-    walker = _Walker(src, path, positions, env, context, facts, commands=commands)
+    walker = _Walker(src, path, positions, env, context, facts, commands=commands, nesting=nesting)
     try:
         walker.walk(tree.root_node, top=True)
     except RecursionError:
@@ -130,12 +135,15 @@ class _Word:
 
 class _Walker:
     def __init__(self, src: bytes, path: str, positions: PositionMap | None, env: Mapping[str, Value] | None,
-                 context: str, facts: FileFacts, *, commands: bool) -> None:
+                 context: str, facts: FileFacts, *, commands: bool, nesting: int) -> None:
         self.src = src
         self.lines = src.split(b"\n")
         self.path = path
         self.positions = positions
-        self.env: dict[str, Value] = dict(env or {})
+        # The script's own assignments layered over what it inherits, never a copy of it: a script of
+        # 20,000 assignments and 20,000 `bash -c` lines copied 20,000 variables per nested shell.
+        self.env: ChainMap[str, Value | None] = ChainMap({}, env or {})
+        self.nesting = nesting
         self.context = context
         self.facts = facts
         self.commands = commands
@@ -170,7 +178,7 @@ class _Walker:
             return
         if kind == "unset_command":
             for child in node.named_children:
-                self.env.pop(self.raw(child), None)
+                self.env[self.raw(child)] = None  # hides an inherited value too
             return
         if not self.commands:
             # No launch can be in this text: only top-level assignments matter (for other files).
@@ -218,7 +226,7 @@ class _Walker:
             value = Value(None, loc, note="an array")
         else:
             word = self.word(value_node)
-            if any(n.type in ("command_substitution", "process_substitution") for n in _descendants(value_node)):
+            if next(_substitutions(value_node), None) is not None:
                 value = Value(None, loc, note="set from a command substitution")
             else:
                 value = resolve_text(word.text, loc, self.env, quoted=word.literal, k8s_refs=False)
@@ -231,10 +239,9 @@ class _Walker:
 
     def walk_substitutions(self, node: Any) -> None:
         """Commands inside `$(...)` run too (`R=$(curl ... /v1/chat/completions ...)`)."""
-        for n in _descendants(node):
-            if n.type in ("command_substitution", "process_substitution"):
-                for child in n.named_children:
-                    self.walk(child)
+        for n in _substitutions(node):
+            for child in n.named_children:
+                self.walk(child)
 
     def redirected(self, node: Any) -> None:
         body = node.child_by_field_name("body")
@@ -370,7 +377,7 @@ class _Walker:
         if not tokens:
             return
         serves, requests = facts_from_argv(tokens, env=self.env, context=self.context, stdin=stdin,
-                                           k8s_refs=False, token_maps=self.token_maps)
+                                           k8s_refs=False, token_maps=self.token_maps, nesting=self.nesting)
         self.facts.serves.extend(serves)
         self.facts.requests.extend(requests)
 
@@ -467,14 +474,20 @@ def _command_name(node: Any, walker: _Walker) -> str:
     return walker.raw(name).rsplit("/", 1)[-1] if name is not None else ""
 
 
-def _descendants(node: Any) -> list[Any]:
-    out: list[Any] = []
+_SUBSTITUTIONS = ("command_substitution", "process_substitution")
+
+
+def _substitutions(node: Any) -> Iterator[Any]:
+    """The outermost `$(...)`/`<(...)` in a node: the ones nested in them are met when their commands are
+    walked, so each is walked once (walking every nested one from every level above was cubic in the
+    nesting: 200 levels of `$(echo $(echo ...` took minutes)."""
     stack = [node]
     while stack:
         n = stack.pop()
-        out.append(n)
-        stack.extend(n.children)
-    return out
+        if n.type in _SUBSTITUTIONS:
+            yield n
+        else:
+            stack.extend(n.children)
 
 
 def _unescape_dq(text: str, *, keep_newline: bool) -> str:

@@ -28,6 +28,7 @@ from vlint.extract.embed import (
     might_hold_facts,
     snippet_from_lines,
 )
+from vlint.extract.expansion import bounded
 from vlint.facts import FileFacts
 
 # Words a candidate line must contain (case-insensitive).
@@ -222,6 +223,7 @@ def command_snippets(
     return [snippet_from_lines("shell", region, label) for region in regions]
 
 
+@bounded
 def extract_text(text: str, path: str) -> FileFacts:
     """Launches and `/v1/` requests written as commands in a text note; prose yields nothing.
 

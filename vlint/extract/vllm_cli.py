@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from vlint.extract.expansion import MAX_VALUE_CHARS, current_budget, expansion_scope
 from vlint.extract.positions import PositionMap, Token
 from vlint.facts import Api, Location, Request, Serve, Value
 
@@ -166,7 +167,7 @@ def _ref_of(match: re.Match[str], k8s_refs: bool) -> _Ref | None:
 def _provenance(name: str, bound: Value) -> str:
     where = f" set at {bound.location}" if bound.location else ""
     if bound.note and not bound.location:
-        return f"from {name} ({bound.note})"
+        return f"from {name} ({_clip(bound.note, _MAX_NOTE)})"
     if bound.is_default:
         return f"default of {name}{where}"
     return f"from {name}{where}"
@@ -181,7 +182,7 @@ def _resolve_ref(ref: _Ref, env: Mapping[str, Value], location: Location | None,
             return Value(bound.literal, location, note=_provenance(ref.name, bound), env=bound.env,
                          is_default=bound.is_default)
         if bound.literal is None and bound.env is None:
-            why = bound.note or "not statically known"
+            why = _clip(bound.note, _MAX_NOTE) or "not statically known"
             return Value(None, location, note=f"{ref.name}: {why}")
         if bound.literal is None and bound.env is not None:
             # Bound to another unresolved variable: keep that name for the linker, our default as fallback.
@@ -210,34 +211,57 @@ def resolve_text(text: str, location: Location | None, env: Mapping[str, Value] 
         return Value(text, location)
     if _TEMPLATE_RE.search(text):
         return Value(None, location, note=f"template expression {text!r}")
+    budget = current_budget()
     whole = _REF_RE.fullmatch(text)
     if whole is not None:
         ref = _ref_of(whole, k8s_refs)
         if ref is None:
             return Value(text, location)
-        return _resolve_ref(ref, env, location, text)
+        value = _resolve_ref(ref, env, location, text)
+        refused = budget.refusal(len(value.literal), f"`{_clip(text)}`", location) \
+            if isinstance(value.literal, str) else None
+        return value if refused is None else Value(None, location, note=refused)
     # A word mixing literal text and references: expand what we can, give up on the rest.
     out: list[str] = []
+    size = 0
     pos = 0
     notes: list[str] = []
     any_default = False
     for m in _REF_RE.finditer(text):
         ref = _ref_of(m, k8s_refs)
-        out.append(text[pos:m.start()])
+        piece = text[pos:m.start()]
         pos = m.end()
         if ref is None:
-            out.append(m.group(0))
-            continue
-        part = _resolve_ref(ref, env, location, m.group(0))
-        if part.literal is None:
-            return Value(None, location, note=f"unresolved expansion in {text!r}")
-        any_default = any_default or part.is_default
-        out.append(str(part.literal))
-        if part.note:
-            notes.append(part.note)
+            piece += m.group(0)
+        else:
+            part = _resolve_ref(ref, env, location, m.group(0))
+            if part.literal is None:
+                return Value(None, location, note=f"unresolved expansion in {text!r}")
+            any_default = any_default or part.is_default
+            piece += str(part.literal)
+            if part.note and len(notes) < _MAX_NOTES:
+                notes.append(part.note)
+        out.append(piece)
+        size += len(piece)
+        if size > MAX_VALUE_CHARS:
+            break  # refused below, before the parts are joined
+    refused = budget.refusal(size + len(text) - pos, f"`{_clip(text)}`", location)
+    if refused is not None:
+        return Value(None, location, note=refused)
     out.append(text[pos:])
     return Value("".join(out), location, note="; ".join(notes) or f"expanded from {text!r}",
                  is_default=any_default)
+
+
+# Notes quote other notes (`B=$A` says why A is unknown): without a bound, a chain of assignments makes
+# notes that grow by a name per link (30,000 links of `Ai=$Aj`, a 300 KB script, took 3.2 GB).
+_MAX_NOTE = 300
+_MAX_NOTES = 8  # provenance notes kept for one word of many references
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """A word short enough for a note."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def has_opaque_args(text: str) -> bool:
@@ -256,6 +280,7 @@ class _Ctx:
     k8s_refs: bool
     stdin: Token | None
     token_maps: Mapping[Token, tuple[str, PositionMap]]
+    nesting: int = 0  # shells this command line is nested in (`bash -c "bash -c '...'"`)
     serves: list[Serve] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     depth: int = 0
@@ -270,7 +295,7 @@ class _Ctx:
 
 def facts_from_argv(argv: Sequence[Token], *, env: Mapping[str, Value] | None = None, context: str = "code",
                     image: str | None = None, stdin: Token | None = None, k8s_refs: bool = True,
-                    token_maps: Mapping[Token, tuple[str, PositionMap]] | None = None,
+                    token_maps: Mapping[Token, tuple[str, PositionMap]] | None = None, nesting: int = 0,
                     ) -> tuple[list[Serve], list[Request]]:
     """Serves and requests one command line stands for.
 
@@ -279,14 +304,16 @@ def facts_from_argv(argv: Sequence[Token], *, env: Mapping[str, Value] | None = 
     `stdin`: what the command reads on standard input (a heredoc), for `curl -d @-`.
     `token_maps`: for tokens that came from quoted shell strings, the text a nested shell would parse and
     its position map, so `bash -c "..."` keeps reported lines true.
+    `nesting`: how many shells deep this command line already is (nested shells stop at `MAX_NESTING`).
     """
-    ctx = _Ctx(env or {}, context, k8s_refs, stdin, token_maps or {})
+    ctx = _Ctx(env or {}, context, k8s_refs, stdin, token_maps or {}, nesting)
     tokens = list(argv)
-    if image is not None:
-        if tokens:
-            _image_args(tokens, image, tokens[0].location, ctx, launcher="vllm serve")
-    else:
-        _dispatch(tokens, ctx, image=None, launcher=None)
+    with expansion_scope():
+        if image is not None:
+            if tokens:
+                _image_args(tokens, image, tokens[0].location, ctx, launcher="vllm serve")
+        else:
+            _dispatch(tokens, ctx, image=None, launcher=None)
     return ctx.serves, ctx.requests
 
 
@@ -1197,15 +1224,19 @@ def _run_shell_string(tok: Token, ctx: _Ctx) -> None:
         loc = tok.location
         positions = PositionMap(((loc.line, loc.column - 1),)
                                 + tuple((loc.line + k, 0) for k in range(1, text.count("\n") + 1)))
-    if not _mentions_launch(text):
+    if not _mentions_launch(text) or ctx.nesting >= MAX_NESTING:
         return
     from vlint.extract.shell import extract_shell  # the shell extractor imports this module
 
     nested = extract_shell(text, tok.location.path, positions=positions, env=ctx.env,
-                           context=ctx.context)  # type: ignore[arg-type]
+                           context=ctx.context, nesting=ctx.nesting + 1)  # type: ignore[arg-type]
     ctx.serves.extend(nested.serves)
     ctx.requests.extend(nested.requests)
 
+
+# Shells inside shells read at most this deep: `CMD='eval "$CMD"'` would otherwise recurse until Python's
+# stack runs out, and no real launch hides under more than a few levels of `bash -c`/`ssh`/`eval`.
+MAX_NESTING = 8
 
 _TRIGGERS = ("vllm", "curl", "docker", "podman", "nerdctl")
 

@@ -22,6 +22,7 @@ from functools import lru_cache
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from vlint.extract.expansion import bounded, current_budget
 from vlint.extract.positions import PositionMap, Token
 from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Serve, Value
 
@@ -77,7 +78,7 @@ def is_templated(text: object) -> bool:
 
 # --- documents and nodes -----------------------------------------------------------------------------
 _DOC_MARKER_RE = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
-MAX_NODES = 200_000  # distinct nodes walked per document: aliases are shared, so a bomb stays small
+MAX_NODES = 200_000  # nodes per document, an alias counted at each use (a billion-laughs bomb is refused)
 
 
 _PREAMBLE_RE = re.compile(r"(?:[ \t]*(?:[%#][^\n]*)?(?:\n|\Z))*\Z")
@@ -107,7 +108,40 @@ def _documents(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 class _Budget(Exception):
-    """A document has more distinct nodes than any launch configuration would."""
+    """A document has more nodes than any launch configuration would (aliases counted at each use)."""
+
+
+def _check_expanded_size(root: Node) -> None:
+    """Raise `_Budget` when the document has more than `MAX_NODES` nodes once every alias is counted at each
+    place it is used. The readers below meet an aliased subtree once per use (a `env: *big` in 10,000
+    jobs is read 10,000 times), so a small document of aliases would otherwise cost them quadratic time
+    and memory; the count itself costs one pass over the distinct nodes (sizes are memoised)."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in children)  # a recursive alias: 1
+            if sizes[key] > MAX_NODES:
+                raise _Budget
+            continue
+        if key in sizes or key in on_path:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 # The safe loader's own scalar builders (they read the node and keep no state, unlike construct_object,
@@ -650,6 +684,7 @@ def _expression_runs(run: ScalarNode, doc: _Doc, env: Mapping[str, Value], input
     axes = list(dict.fromkeys(e[7:] for e in expressions if e.startswith("matrix.") and e[7:] in matrix))
     combos = itertools.islice(itertools.product(*(matrix[a] for a in axes)), _MAX_MATRIX_RUNS)
     scripts = []
+    budget = current_budget()
     for combo in combos:
         assignment = {axis: str(value.literal) for axis, value in zip(axes, combo, strict=True)}
         pieces, prev = [], 0
@@ -657,7 +692,13 @@ def _expression_runs(run: ScalarNode, doc: _Doc, env: Mapping[str, Value], input
             value = fill(expression, assignment)
             pieces += [run.value[prev:match.start()], match.group(0) if value is None else value]
             prev = match.end()
-        scripts.append("".join(pieces) + run.value[prev:])
+        pieces.append(run.value[prev:])
+        # One `env:` value used in every expression of a long script multiplies: charged like any expansion.
+        if budget.refusal(sum(map(len, pieces)), "a `run:` script with its ${{ }} expressions filled",
+                          doc.loc(run)) is not None:
+            scripts.append(run.value)  # the expressions stay unknown
+            continue
+        scripts.append("".join(pieces))
     return scripts
 
 
@@ -930,8 +971,8 @@ def _litellm(model_list: Node, doc: _Doc) -> None:
 
 # --- the generic walk --------------------------------------------------------------------------------
 def _walk(root: Node) -> Iterator[tuple[str | None, Node, Node | None]]:
-    """(key, node, parent) for every distinct node, each once: aliases are shared nodes, so a
-    billion-laughs document is walked in linear time, and a recursive alias cannot loop."""
+    """(key, node, parent) for every distinct node, each once: aliases are shared nodes, so a recursive
+    alias cannot loop (the document's size was checked by `_check_expanded_size`)."""
     seen: set[int] = set()
     stack: list[tuple[str | None, Node, Node | None]] = [(None, root, None)]
     while stack:
@@ -939,8 +980,6 @@ def _walk(root: Node) -> Iterator[tuple[str | None, Node, Node | None]]:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if len(seen) > MAX_NODES:
-            raise _Budget
         yield key, node, parent
         if isinstance(node, MappingNode):
             for k, v in reversed(node.value):
@@ -1043,6 +1082,7 @@ def _config_map(root: MappingNode, doc: _Doc) -> None:
         try:
             for embedded in yaml.compose_all(value.value, Loader=_LOADER):
                 if embedded is not None:
+                    _check_expanded_size(embedded)
                     _document(embedded, inner, nested=True)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
@@ -1085,6 +1125,7 @@ def _document(root: Node, doc: _Doc, nested: bool = False) -> None:
     _generic(root, doc, _doc_env(root, doc) if not api and not jobs else {})
 
 
+@bounded
 def extract_yaml(text: str, path: str) -> FileFacts:
     """Facts from one YAML file. Never raises: what cannot be read goes to `FileFacts.errors`.
 
@@ -1105,6 +1146,7 @@ def extract_yaml(text: str, path: str) -> FileFacts:
         with _reported(facts, path, offset):
             for root in yaml.compose_all(chunk, Loader=_LOADER):
                 if root is not None:
+                    _check_expanded_size(root)
                     _collect_config_map(root, doc)
                     composed.append((doc, root))
     for doc, root in composed:
