@@ -216,3 +216,76 @@ def test_imports_from_libraries_stay_unresolved(project):
         OpenAI().chat.completions.create(model=MODEL, messages=[])
     """})
     assert scan_dir(root).findings == []
+
+
+SETTINGS_CLIENT = """\
+from openai import OpenAI
+from settings import MODEL
+OpenAI().chat.completions.create(model=MODEL, messages=[])
+"""
+
+
+def test_an_imported_module_over_max_file_size_is_not_read(project):
+    padding = "# " + "x" * 98 + "\n"
+    root = project({"settings.py": 'MODEL = "Qwen/Qwen2.5-7B"\n' + padding * 50, "app.py": SETTINGS_CLIENT})
+    assert rule_lines(scan_dir(root, max_file_size=1_000)) == []
+    assert rule_lines(scan_dir(root, max_file_size=100_000)) == [("VL001", "app.py", 3)]
+
+
+def test_a_huge_imported_module_costs_no_memory(tmp_path):
+    """A 1.5 GB `settings.py` (sparse: no disk used) took 3.1 GB when linking read it whole."""
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    (tmp_path / "app.py").write_text(SETTINGS_CLIENT)
+    with open(tmp_path / "settings.py", "wb") as handle:
+        handle.write(b'MODEL = "Qwen/Qwen2.5-7B"\n')
+        handle.truncate(1_500_000_000)
+    probe = textwrap.dedent(f"""
+        import resource, subprocess, sys
+        done = subprocess.run([sys.executable, "-m", "vlint", "scan", ".", "--format", "json", "--no-cache"],
+                              cwd={str(tmp_path)!r}, capture_output=True, text=True, timeout=120)
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        print(done.stdout)
+    """)
+    peak, _, out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                  check=True).stdout.partition("\n")
+    result = json.loads(out)
+    assert result["findings"] == []  # the model stays unresolved: the module was not read
+    assert [e["path"] for e in result["errors"]] == ["settings.py"]  # skipped as a file of its own
+    assert float(peak) < 300
+
+
+def test_an_imported_module_behind_a_symlink_out_of_the_project_is_not_read(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "settings.py").write_text('MODEL = "Qwen/Qwen2.5-7B"\n')
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "app.py").write_text(SETTINGS_CLIENT)
+    (root / "settings.py").symlink_to(outside / "settings.py")
+    assert rule_lines(scan_dir(root)) == []
+    (root / "settings.py").unlink()
+    (root / "settings.py").write_text('MODEL = "Qwen/Qwen2.5-7B"\n')
+    assert rule_lines(scan_dir(root)) == [("VL001", "app.py", 3)]
+
+
+def test_each_imported_module_is_read_once_per_run(project, monkeypatch):
+    import builtins
+
+    import vlint.link
+
+    files = {"settings.py": 'MODEL = "Qwen/Qwen2.5-7B"\n'}
+    files.update({f"app{i}.py": SETTINGS_CLIENT for i in range(20)})
+    root = project(files)
+    opened: list[str] = []
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(vlint.link, "open", counting_open, raising=False)
+    assert len(rule_lines(scan_dir(root))) == 20
+    assert opened == [str((root / "settings.py").resolve())]

@@ -146,7 +146,7 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
         from vlint.checks.run import run_checks
         from vlint.link import link
 
-    project = link(all_facts, cwd)
+    project = link(all_facts, cwd, max_file_size=config.max_file_size)
     kept, suppressed = run_checks(project, suppressions, config, base_dir=config.root or cwd)
     min_conf = CONFIDENCE_ORDER[config.min_confidence]
     kept = [f for f in kept if CONFIDENCE_ORDER[f.confidence] >= min_conf]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vlint.facts import EnvBinding, FileFacts, Location, Request, Serve, Value
@@ -52,47 +52,78 @@ def _env_table(facts: Iterable[FileFacts]) -> dict[str, list[EnvBinding]]:
     return table
 
 
-def resolve_symbol(value: Value, importer: str, base: Path) -> Value | None:
-    """`from .settings import MODEL` / `settings.MODEL`: the constant in that module's file, if it is in
-    the project (looked up next to the importing file, then from the folders above it)."""
-    from vlint.extract import module_constants
+@dataclass
+class _Modules:
+    """The project's modules that values import from (`from .settings import MODEL`), read for their constants.
 
-    module, _, name = value.symbol.partition(":")  # type: ignore[union-attr]
-    level = len(module) - len(module.lstrip("."))
-    parts = [p for p in module.lstrip(".").split(".") if p]
-    here = (base / importer).parent
-    inside = [p for p in (here, *here.parents) if p == base or base in p.parents]  # never above the scan root
-    folders = (inside[level - 1:level] if level else inside)
-    for folder in folders:
-        for candidate in (folder.joinpath(*parts).with_suffix(".py") if parts else None,
-                          folder.joinpath(*parts, "__init__.py")):
-            if candidate is None or not candidate.is_file():
-                continue
-            try:
-                constants = module_constants(candidate.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                return None
-            if name in constants:
+    The scanned tree is untrusted: a module is read only when it is a regular file inside the project
+    (its real path under the scan root, so a symlink that leaves the project is never followed), no
+    larger than `max_file_size` (the limit every other read obeys), and at most once per link run.
+    """
+
+    root: Path
+    max_file_size: int
+    read: dict[Path, dict[str, tuple[object, int, int]]] = field(default_factory=dict)
+
+    def constants(self, candidate: Path) -> dict[str, tuple[object, int, int]] | None:
+        """Name -> (value, line, column) of a module file; None when it is not a module we may read."""
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return None
+        if real in self.read:
+            return self.read[real]
+        if not real.is_relative_to(self.root) or not real.is_file():
+            return None
+        try:
+            with open(real, "rb") as handle:
+                data = handle.read(self.max_file_size + 1)
+        except OSError:
+            return None
+        if len(data) > self.max_file_size:
+            constants: dict[str, tuple[object, int, int]] = {}
+        else:
+            from vlint.extract import module_constants
+
+            constants = module_constants(data.decode("utf-8", errors="replace"))
+        self.read[real] = constants
+        return constants
+
+    def resolve(self, value: Value, importer: str, base: Path) -> Value | None:
+        """`from .settings import MODEL` / `settings.MODEL`: the constant in that module's file, if it is in
+        the project (looked up next to the importing file, then from the folders above it)."""
+        module, _, name = value.symbol.partition(":")  # type: ignore[union-attr]
+        level = len(module) - len(module.lstrip("."))
+        parts = [p for p in module.lstrip(".").split(".") if p]
+        here = (base / importer).parent
+        inside = [p for p in (here, *here.parents) if p == base or base in p.parents]  # never above the scan root
+        folders = (inside[level - 1:level] if level else inside)
+        for folder in folders:
+            for candidate in (folder.joinpath(*parts).with_suffix(".py") if parts else None,
+                              folder.joinpath(*parts, "__init__.py")):
+                if candidate is None or not candidate.is_file():
+                    continue
+                constants = self.constants(candidate)
+                if constants is None or name not in constants:
+                    return None
                 literal, line, column = constants[name]
                 shown = _display(candidate, base)
                 location = Location(shown, line, column)
                 return replace(value, literal=literal, symbol=None, location=location,
                                note=f"`{name}` set in {shown}")
-            return None
-    return None
+        return None
 
 
 def _display(path: Path, base: Path) -> str:
-    import os
-
     return Path(os.path.relpath(path, base)).as_posix()
 
 
-def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]], base: Path | None = None) -> Value | None:
+def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]], base: Path,
+                  modules: _Modules) -> Value | None:
     """A Value whose environment reference is replaced by the project's one agreed assignment, and whose
     imported constant is replaced by its value in the imported module."""
     if value is not None and value.symbol is not None and value.location is not None:
-        value = resolve_symbol(value, value.location.path, base or Path.cwd())
+        value = modules.resolve(value, value.location.path, base)
     if value is None or value.env is None:
         return value
     bindings = env.get(value.env, [])
@@ -108,23 +139,25 @@ def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]], base: P
     return None
 
 
-def _served_model(serve: Serve, env: dict[str, list[EnvBinding]], base: Path) -> Value | None:
-    value = resolve_value(serve.model, env, base)
+def _served_model(serve: Serve, env: dict[str, list[EnvBinding]], base: Path, modules: _Modules) -> Value | None:
+    value = resolve_value(serve.model, env, base, modules)
     if value is None or not isinstance(value.literal, str) or not value.literal.strip():
         return None
     return value
 
 
-def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
-    """`base` is the folder display paths are relative to (the scan's working directory)."""
+def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_size: int) -> Project:
+    """`base` is the folder display paths are relative to (the scan's working directory), and the root no
+    imported module is looked up above; `max_file_size` bounds each imported module read (the config's)."""
     base = Path(os.path.abspath(base or Path.cwd()))
+    modules = _Modules(base.resolve(), max_file_size)
     env = _env_table(all_facts)
     serves: list[tuple[Serve, Value]] = []
     by_config: dict[str, list[tuple[Serve, Value]]] = {}
     pending: list[Serve] = []
     for file_facts in all_facts:
         for serve in file_facts.serves:
-            value = _served_model(serve, env, base)
+            value = _served_model(serve, env, base, modules)
             if value is not None:
                 serves.append((serve, value))
                 if serve.launcher == "vllm-config":
@@ -157,10 +190,10 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None) -> Project:
     for file_facts in all_facts:
         for request in file_facts.requests:
             if request.temperature is not None and (request.temperature.env or request.temperature.symbol):
-                resolved_temperature = resolve_value(request.temperature, env, base)
+                resolved_temperature = resolve_value(request.temperature, env, base, modules)
                 if resolved_temperature is not None:
                     request = replace(request, temperature=resolved_temperature)
-            value = resolve_value(request.model, env, base)
+            value = resolve_value(request.model, env, base, modules)
             if value is None or not isinstance(value.literal, str) or not value.literal.strip():
                 continue
             name = value.literal.strip()
