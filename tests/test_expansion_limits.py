@@ -54,6 +54,12 @@ CASES: dict[str, tuple[dict[str, str], str, str]] = {
                               'RUN curl http://localhost:8000/v1/chat/completions -d "{\\"model\\": \\"$MODEL\\", '
                               '\\"messages\\": []}"')},
         "Dockerfile", "Dockerfile"),
+    "dockerfile-stages": (
+        # Every `FROM a` copies the ENV of stage `a`: 20,000 of each would copy 400 million variables.
+        {"Dockerfile": _lines("FROM ubuntu:24.04 AS a", [f"ENV V{i}=1" for i in range(20_000)],
+                              [f"FROM a AS b{i}" for i in range(20_000)],
+                              f"RUN {CURL}")},
+        "Dockerfile", "Dockerfile"),
     "dotenv": (
         {".env": _lines("A=xxxxxxxx", ["A=${A}${A}"] * 40, "MODEL=Qwen/Qwen2.5-7B"),
          "app.py": _lines("import os", "from openai import OpenAI",

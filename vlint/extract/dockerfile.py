@@ -19,7 +19,7 @@ from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from vlint.extract.expansion import bounded
+from vlint.extract.expansion import bounded, current_budget
 from vlint.extract.positions import PositionMap, Token
 from vlint.extract.shell import extract_shell
 from vlint.extract.vllm_cli import facts_from_argv, image_kind, resolve_text
@@ -61,6 +61,7 @@ class _Stage:
     args: dict[str, Value] = field(default_factory=dict)  # ARG: build time only
     entrypoint: _Command | None = None
     cmd: _Command | None = None
+    env_size: int = 0  # characters of `env`, what a stage inheriting it copies (see `_from`)
 
 
 @bounded
@@ -69,11 +70,14 @@ def extract_dockerfile(text: str, path: str) -> FileFacts:
     instructions = _instructions(text)
     global_args: dict[str, Value] = {}
     stages: list[_Stage] = []
+    named: dict[str, _Stage] = {}  # the last stage of each name, what `FROM name` builds on
     for ins in instructions:
         kw = ins.keyword
         stage = stages[-1] if stages else None
         if kw == "FROM":
-            stages.append(_from(ins, global_args, stages, path))
+            stages.append(_from(ins, global_args, named, path))
+            if stages[-1].name:
+                named[stages[-1].name] = stages[-1]
         elif kw == "ARG":
             target = stage.args if stage else global_args
             for name, value in _pairs(ins, path, ChainMap(target, stage.env if stage else {}, global_args), arg=True):
@@ -83,6 +87,7 @@ def extract_dockerfile(text: str, path: str) -> FileFacts:
         elif kw == "ENV" and stage is not None:
             for name, value in _pairs(ins, path, ChainMap(stage.env, stage.args), arg=False):
                 stage.env[name] = value
+                stage.env_size += len(name) + len(str(value.literal or "")) + 1
                 facts.env.append(EnvBinding(name, value, scope="file"))
         elif kw == "ENTRYPOINT" and stage is not None:
             stage.entrypoint = _command(ins, path)
@@ -239,16 +244,25 @@ def _pairs(ins: _Instruction, path: str, env: Mapping[str, Value], *, arg: bool)
     return out
 
 
-def _from(ins: _Instruction, global_args: dict[str, Value], stages: list[_Stage], path: str) -> _Stage:
+def _from(ins: _Instruction, global_args: dict[str, Value], named: Mapping[str, _Stage], path: str) -> _Stage:
+    """A new stage; `FROM earlier-stage` inherits that stage's ENV, ENTRYPOINT and CMD.
+
+    The inherited ENV is a copy, charged to the file's expansion budget like any expanded text: 60,000
+    `FROM a` lines under 60,000 `ENV` lines (1.7 MB) copied 3.6 billion variables. Past the budget a stage
+    inherits no variables (the file gets the error entry).
+    """
     words = [w for w in _words(ins) if not w[0].startswith("--")]
     raw_image = words[0][0] if words else ""
     name = words[2][0].lower() if len(words) >= 3 and words[1][0].lower() == "as" else None
     image = resolve_text(raw_image, None, global_args, quoted=False, k8s_refs=False).literal
     image = str(image) if image is not None else raw_image
-    parent = next((s for s in reversed(stages) if s.name and s.name == image.lower()), None)
-    if parent is not None:
-        return _Stage(name, parent.image, dict(parent.env), {}, parent.entrypoint, parent.cmd)
-    return _Stage(name, image)
+    parent = named.get(image.lower())
+    if parent is None:
+        return _Stage(name, image)
+    what = f"the ENV that stage {name or image!r} inherits from {parent.name!r}"
+    if current_budget().refusal(parent.env_size, what, Location(path, ins.line)) is not None:
+        return _Stage(name, parent.image, {}, {}, parent.entrypoint, parent.cmd)
+    return _Stage(name, parent.image, dict(parent.env), {}, parent.entrypoint, parent.cmd, parent.env_size)
 
 
 def _command(ins: _Instruction, path: str) -> _Command:
