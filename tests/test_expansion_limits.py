@@ -1,8 +1,9 @@
-"""Expansion bombs, planted as an attacker would, next to a real finding in every format that expands.
+"""Expansion bombs and other hostile text, planted as an attacker would, next to a real finding.
 
 Each case is scanned by the real CLI in a child process whose peak memory (ru_maxrss) and time are measured:
-the real finding must survive, the bomb must be reported as an error of its file, and the scan must stay
-small and quick. Before the bound, the shell case alone (40 lines of `A=$A$A`) got the scan killed.
+the real finding must survive, an expansion bomb must be reported as an error of its file, and the scan must
+stay small and quick. Before the bounds, the shell case alone (40 lines of `A=$A$A`) got the scan killed,
+and each of the other hostile texts ran for minutes or took gigabytes.
 """
 
 from __future__ import annotations
@@ -82,6 +83,38 @@ CASES: dict[str, tuple[dict[str, str], str, str]] = {
 }
 
 
+# Text that multiplies no value but cost quadratic time or memory before (no error entry is expected).
+HOSTILE: dict[str, tuple[dict[str, str], str]] = {
+    # Each note quoted the one before: 30,000 links took 3.2 GB.
+    "shell-note-chain": ({"run.sh": _lines("A0=$(date)", [f"A{i}=$A{i - 1}" for i in range(1, 30_000)], CURL)},
+                         "run.sh"),
+    # Every nested `$(...)` was walked again from each level above: 200 levels ran for minutes.
+    "shell-nested-substitutions": ({"run.sh": _lines("A=" + "$(echo " * 200 + "x" + ")" * 200, CURL)}, "run.sh"),
+    # A lazy `{{.*?}}` rescanned the word from each unclosed `{{`: 16 s for 40 KB.
+    "shell-unclosed-templates": ({"run.sh": _lines('vllm serve "$ORG/' + "{{" * 50_000 + '"', CURL)}, "run.sh"),
+    "json-body-unclosed-templates": (
+        {"run.sh": "curl http://localhost:8000/v1/chat/completions -d '{\"model\": \"Qwen/Qwen2.5-7B\", "
+                   '"messages": [], "x": ' + "{{" * 50_000 + "}'\n"}, "run.sh"),
+    "yaml-unclosed-templates": (
+        {"client.yaml": _lines("# " + "{{" * 250_000, "apiVersion: v1", "kind: Pod", "spec:", "  containers:",
+                               "    - name: client", "      image: curlimages/curl", "      command: [sh, -c]",
+                               f"      args: [{json.dumps(CURL)}]")}, "client.yaml"),
+    # An unclosed quote re-read its value from the quote for every line it added: minutes for 300,000 lines.
+    ".env-unclosed-quote": (
+        {".env": "MODEL=Qwen/Qwen2.5-7B\nNOTE=\"\n" + "x\n" * 300_000,
+         "app.py": _lines("import os", "from openai import OpenAI",
+                          'OpenAI().chat.completions.create(model=os.environ["MODEL"], messages=[])')},
+        "app.py"),
+}
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
 def _scan_in_child(root: Path) -> tuple[dict, float, float]:
     """Scan `root` with the CLI in a grandchild; its peak resident memory (MB) as seen by its own parent."""
     probe = textwrap.dedent(f"""
@@ -103,13 +136,20 @@ def _scan_in_child(root: Path) -> tuple[dict, float, float]:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_expansion_bomb_is_an_error_and_the_real_finding_stays(case, tmp_path):
     files, finding_file, bomb_file = CASES[case]
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+    _write(tmp_path, files)
     result, seconds, peak = _scan_in_child(tmp_path)
     assert [(f["rule"], f["path"]) for f in result["findings"] if f["rule"] == "VL001"] == [("VL001", finding_file)]
     assert [e["path"] for e in result["errors"] if LIMIT in e["reason"]] == [bomb_file], result["errors"]
+    assert peak < PEAK_MB, f"peak {peak:.0f} MB"
+    assert seconds < SECONDS, f"{seconds:.1f} s"
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_text_costs_linear_time_and_memory(case, tmp_path):
+    files, finding_file = HOSTILE[case]
+    _write(tmp_path, files)
+    result, seconds, peak = _scan_in_child(tmp_path)
+    assert [(f["rule"], f["path"]) for f in result["findings"] if f["rule"] == "VL001"] == [("VL001", finding_file)]
     assert peak < PEAK_MB, f"peak {peak:.0f} MB"
     assert seconds < SECONDS, f"{seconds:.1f} s"
 

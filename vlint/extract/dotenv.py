@@ -8,6 +8,7 @@ are kept as references, the way compose interpolates them, so the linker can res
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from vlint.extract.expansion import bounded
 from vlint.extract.vllm_cli import resolve_text
@@ -37,19 +38,10 @@ def extract_dotenv(text: str, path: str) -> FileFacts:
         loc = Location(path, lineno, m.start(1) + 1)
         literal = False
         if rest.startswith("'"):
-            end = rest.find("'", 1)
-            while end < 0 and i < len(lines):  # a multi-line single-quoted value
-                rest += "\n" + lines[i]
-                i += 1
-                end = rest.find("'", 1)
-            value_text = rest[1:end] if end > 0 else rest[1:]
+            value_text, i = _single_quoted(rest, lines, i)
             literal = True
         elif rest.startswith('"'):
-            value_text, end, literal = _double_quoted(rest)
-            while end < 0 and i < len(lines):
-                rest += "\n" + lines[i]
-                i += 1
-                value_text, end, literal = _double_quoted(rest)
+            value_text, i, literal = _double_quoted(rest, lines, i)
         else:
             value_text = re.split(r"[ \t]+#", rest, maxsplit=1)[0].rstrip()
         value = resolve_text(value_text, loc, env, quoted=literal, k8s_refs=False)
@@ -60,23 +52,49 @@ def extract_dotenv(text: str, path: str) -> FileFacts:
     return facts
 
 
-def _double_quoted(rest: str) -> tuple[str, int, bool]:
-    """The value inside `"..."`, the index of the closing quote (-1 when the value goes on to the next
-    line), and whether every `$` in it was escaped (then it is literal text, not a reference)."""
+# Quoted values may span lines (to the end of the file when unclosed). They are read character by character
+# from where they start, each character once: re-reading the value from its quote for every line it adds
+# was quadratic (an unclosed `"` over 300,000 lines ran for minutes).
+
+
+def _single_quoted(rest: str, lines: list[str], i: int) -> tuple[str, int]:
+    """The value inside `'...'` starting on `rest`, and the index of the line after it."""
+    parts = [rest[1:]]
+    end = parts[0].find("'")
+    while end < 0 and i < len(lines):
+        parts.append(lines[i])
+        i += 1
+        end = parts[-1].find("'")
+    if end >= 0:
+        parts[-1] = parts[-1][:end]
+    return "\n".join(parts), i
+
+
+def _double_quoted(rest: str, lines: list[str], i: int) -> tuple[str, int, bool]:
+    """The value inside `"..."` starting on `rest`, the index of the line after it, and whether every `$`
+    in it was escaped (then it is literal text, not a reference)."""
+    after = i
+
+    def characters() -> Iterator[str]:
+        nonlocal after
+        yield from rest[1:]
+        while after < len(lines):
+            after += 1
+            yield "\n"
+            yield from lines[after - 1]
+
     out: list[str] = []
     escaped_dollar = plain_dollar = False
-    k = 1
-    while k < len(rest):
-        ch = rest[k]
-        if ch == "\\" and k + 1 < len(rest):
-            nxt = rest[k + 1]
-            escaped_dollar = escaped_dollar or nxt == "$"
-            out.append(_DQ_ESCAPES.get(nxt, "\\" + nxt))
-            k += 2
-            continue
+    stream = characters()
+    for ch in stream:
+        if ch == "\\":
+            nxt = next(stream, None)
+            if nxt is not None:
+                escaped_dollar = escaped_dollar or nxt == "$"
+                out.append(_DQ_ESCAPES.get(nxt, "\\" + nxt))
+                continue
         if ch == '"':
-            return "".join(out), k, escaped_dollar and not plain_dollar
+            break
         plain_dollar = plain_dollar or ch == "$"
         out.append(ch)
-        k += 1
-    return "".join(out), -1, escaped_dollar and not plain_dollar
+    return "".join(out), after, escaped_dollar and not plain_dollar

@@ -31,6 +31,7 @@ from typing import Any
 
 from vlint.extract.expansion import MAX_VALUE_CHARS, current_budget, expansion_scope
 from vlint.extract.positions import PositionMap, Token
+from vlint.extract.templates import TemplateScanner, has_template
 from vlint.facts import Api, Location, Request, Serve, Value
 
 FLAG_DATA = "vllm_flags.yaml"
@@ -133,7 +134,7 @@ _REF_RE = re.compile(
     r"|\$\((?P<cmdsub>[^()]*(?:\([^()]*\)[^()]*)*)\)|`(?P<backtick>[^`]*)`"
     r"|\$(?P<simple>" + _NAME + r"|[0-9@*#?!$-])"
 )
-_TEMPLATE_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{\{.*?\}\}", re.S)
+_TEMPLATE_PAIRS = (("{{", "}}"), ("{%", "%}"))  # `${{ }}` holds a `{{ }}`
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def resolve_text(text: str, location: Location | None, env: Mapping[str, Value] 
     env = env or {}
     if quoted or "$" not in text and "`" not in text and "{{" not in text and "{%" not in text:
         return Value(text, location)
-    if _TEMPLATE_RE.search(text):
+    if has_template(text, _TEMPLATE_PAIRS):
         return Value(None, location, note=f"template expression {text!r}")
     budget = current_budget()
     whole = _REF_RE.fullmatch(text)
@@ -870,7 +871,9 @@ def _looks_numeric(s: str) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # JSON bodies (curl -d, --override-generation-config)
 
-_PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*?\}\}|\{%.*?%\}", re.S)
+# Placeholders a body may hold where a JSON value should be: `${X}`, `$(cmd)`, `{{ x }}`, `{% x %}`, `$X`.
+_PLACEHOLDER_PAIRS = (("${", "}"), ("$(", ")"), ("{{", "}}"), ("{%", "%}"))
+_PLACEHOLDER_NAME_RE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 
 
 def parse_json_body(text: str) -> Any:
@@ -896,6 +899,7 @@ def _quote_placeholders(text: str) -> str:
     out: list[str] = []
     i = 0
     in_str = False
+    placeholders = TemplateScanner(text, _PLACEHOLDER_PAIRS)
     while i < len(text):
         ch = text[i]
         if in_str:
@@ -913,10 +917,12 @@ def _quote_placeholders(text: str) -> str:
             out.append(ch)
             i += 1
             continue
-        m = _PLACEHOLDER_RE.match(text, i)
-        if m:
-            out.append(json.dumps(m.group(0)))
-            i = m.end()
+        end = placeholders.end_at(i)
+        if end is None and (name := _PLACEHOLDER_NAME_RE.match(text, i)) is not None:
+            end = name.end()
+        if end is not None:
+            out.append(json.dumps(text[i:end]))
+            i = end
             continue
         out.append(ch)
         i += 1

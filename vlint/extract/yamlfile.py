@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from vlint.extract.expansion import bounded, current_budget
 from vlint.extract.positions import PositionMap, Token
+from vlint.extract.templates import TemplateScanner
 from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Serve, Value
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -51,8 +52,8 @@ def _may_matter(text: str) -> bool:
 # --- template masking --------------------------------------------------------------------------------
 PLACEHOLDER = "\u00a7"  # '§': a plain-scalar character that no real value repeats four times
 _PLACEHOLDER_RUN = PLACEHOLDER * 4
-_TEMPLATE_RE = re.compile(r"\$\{\{.{0,4000}?\}\}|\{\{.{0,4000}?\}\}|\{%.{0,4000}?%\}|\{#.{0,4000}?#\}",
-                          re.DOTALL)
+_TEMPLATE_PAIRS = (("${{", "}}"), ("{{", "}}"), ("{%", "%}"), ("{#", "#}"))
+_MAX_EXPRESSION = 4000  # longer is not one expression but an unclosed brace and what follows it
 _ONLY_PLACEHOLDERS_RE = re.compile(rf"^[ \t]*{PLACEHOLDER}[{PLACEHOLDER} \t]*$", re.MULTILINE)
 
 
@@ -65,10 +66,12 @@ def mask_templates(text: str) -> str:
     if "{{" not in text and "{%" not in text and "{#" not in text:
         return text
 
-    def mask(match: re.Match[str]) -> str:
-        return "".join(ch if ch == "\n" else PLACEHOLDER for ch in match.group(0))
-
-    masked = _TEMPLATE_RE.sub(mask, text)
+    pieces: list[str] = []
+    done = 0
+    for start, end in TemplateScanner(text, _TEMPLATE_PAIRS, _MAX_EXPRESSION).spans():
+        pieces += [text[done:start], re.sub(r"[^\n]", PLACEHOLDER, text[start:end])]
+        done = end
+    masked = "".join(pieces) + text[done:]
     return _ONLY_PLACEHOLDERS_RE.sub(lambda m: " " * len(m.group(0)), masked)
 
 
@@ -630,7 +633,6 @@ def _env_mapping(node: Node | None, doc: _Doc, scope: str, bind: bool = True) ->
     return env
 
 
-_GH_EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.DOTALL)
 _GH_INPUT_RE = re.compile(r"(?:github\.event\.)?inputs\.([A-Za-z0-9_-]+)")
 _MAX_MATRIX_RUNS = 16
 
@@ -664,7 +666,9 @@ def _expression_runs(run: ScalarNode, doc: _Doc, env: Mapping[str, Value], input
     GitHub substitutes expressions into the text before the shell runs (inside quotes too), so known
     values replace the placeholders literally; unknown ones stay placeholders (unresolved).
     """
-    expressions = [m.group(1) for m in _GH_EXPR_RE.finditer(doc.source(run))]
+    source = doc.source(run)
+    expressions = [source[start + 3:end - 2].strip() for start, end in
+                   TemplateScanner(source, _TEMPLATE_PAIRS, _MAX_EXPRESSION).spans() if source.startswith("${{", start)]
     runs = list(re.finditer(f"{PLACEHOLDER}+", run.value))
     if not expressions or len(expressions) != len(runs):
         return [run.value]
