@@ -1,4 +1,4 @@
-"""argv -> Serve/Request facts (vlint.extract.vllm_cli), independent of any host format."""
+"""argv -> Serve/Request facts (vlint.extract.cmdline), independent of any host format."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vlint.extract.cmdline.curl import endpoint_api
+from vlint.extract.cmdline.docker import image_kind
+from vlint.extract.cmdline.flags import flag_table, normalize_flag
+from vlint.extract.cmdline.jsonbody import parse_json_body
+from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.positions import Token
-from vlint.extract.vllm_cli import (
-    endpoint_api,
-    facts_from_argv,
-    flag_table,
-    image_kind,
-    normalize_flag,
-    parse_json_body,
-    resolve_text,
-)
+from vlint.extract.shell import argv_facts as facts_from_argv
 from vlint.facts import Location, Value
 
 DEFAULT = "Qwen/Qwen3-0.6B"

@@ -19,10 +19,11 @@ from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from vlint.extract.cmdline.docker import image_kind
+from vlint.extract.cmdline.variables import join_notes, resolve_text
 from vlint.extract.expansion import bounded, current_budget
 from vlint.extract.positions import PositionMap, Token
-from vlint.extract.shell import extract_shell
-from vlint.extract.vllm_cli import facts_from_argv, image_kind, resolve_text
+from vlint.extract.shell import argv_facts, extract_shell
 from vlint.facts import EnvBinding, FileFacts, Location, Request, Serve, Value
 
 _DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
@@ -235,7 +236,7 @@ def _pairs(ins: _Instruction, path: str, env: Mapping[str, Value], *, arg: bool)
                 value = Value(
                     value.literal,
                     loc,
-                    note=_join(value.note, f"ARG default (--build-arg {name} overrides)"),
+                    note=join_notes(value.note, f"ARG default (--build-arg {name} overrides)"),
                     env=value.env,
                     is_default=value.is_default,
                 )
@@ -308,7 +309,7 @@ def _run(ins: _Instruction, stage: _Stage, path: str, facts: FileFacts) -> None:
     env = ChainMap(stage.env, stage.args)
     tokens = _exec_tokens(ins, path)
     if tokens is not None:
-        serves, requests = facts_from_argv(tokens, env=env)
+        serves, requests = argv_facts(tokens, env=env)
         _add(facts, serves, requests, stage.image)
         return
     text = ins.text
@@ -344,7 +345,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
                 Token("-c", _first(cmd, path), True),
                 Token(cmd.instruction.text, _first(cmd, path), True),
             ]
-        serves, requests = facts_from_argv(argv, env=env, image=None)
+        serves, requests = argv_facts(argv, env=env, image=None)
         if cmd is None:
             # `ENTRYPOINT ["vllm", "serve"]` alone: a base image whose model comes at run time
             # (k8s args, compose command), not a launch of vLLM's default model.
@@ -354,7 +355,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
     if cmd is None:
         return  # nothing to run is said here (compose or k8s may give the command)
     if cmd.exec_tokens is not None:
-        serves, requests = facts_from_argv(list(cmd.exec_tokens), env=env, image=image)
+        serves, requests = argv_facts(list(cmd.exec_tokens), env=env, image=image)
         _add(facts, serves, requests, image)
         return
     if image_kind(image) in ("openai", "simulator") and cmd.instruction.text.lstrip().startswith("-"):
@@ -407,7 +408,3 @@ def _first(command: _Command, path: str) -> Location:
 
 def _base(tok: Token) -> str:
     return tok.text.rsplit("/", 1)[-1]
-
-
-def _join(*parts: str) -> str:
-    return "; ".join(p for p in parts if p)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.expansion import bounded
-from vlint.extract.vllm_cli import resolve_text
 from vlint.facts import EnvBinding, FileFacts, Location, Value
 
 _LINE_RE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*(.*)$")

@@ -1022,7 +1022,7 @@ class _Extractor:
             first = binding.node if binding is not None and binding.node is not None else first
         try:
             from vlint.extract.positions import Token
-            from vlint.extract.vllm_cli import facts_from_argv
+            from vlint.extract.shell import argv_facts
         except ImportError:
             return
         if isinstance(first, (cst.List, cst.Tuple)):
@@ -1036,7 +1036,7 @@ class _Extractor:
                 else:
                     text = str(value.literal)
                 tokens.append(Token(text, self._loc(element.value)))
-            serves, requests = facts_from_argv(tokens)
+            serves, requests = argv_facts(tokens)
             self.facts.serves.extend(serves)
             self.facts.requests.extend(requests)
         else:

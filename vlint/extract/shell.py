@@ -7,7 +7,10 @@ positions, and parses in C. The only quirk met: a heredoc followed by more redir
 can garble its body, so heredoc bodies are also read straight from the source lines.
 
 Words become `Token`s: quote removal done, `$NAME`/`${NAME:-x}` left as text (with `quoted=False`) for
-`vllm_cli` to resolve through the variables seen so far, so resolved values keep their provenance.
+`vlint.extract.cmdline` to resolve through the variables seen so far, so resolved values keep their
+provenance. Each command's argv goes to `cmdline.dispatch.facts_from_argv` with this module's
+`extract_shell` as the reader of shell strings nested in it (`bash -c "..."`), so cmdline never imports
+this module.
 Single-quoted text is final (`quoted=True`). Assignments, `export`, `local`, `declare` update the variables
 in source order; top-level ones are emitted as `EnvBinding`s. Command substitutions, arrays and loop
 variables stay unresolved.
@@ -17,15 +20,17 @@ from __future__ import annotations
 
 import threading
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from vlint.extract.cmdline.dispatch import facts_from_argv
+from vlint.extract.cmdline.heads import may_launch, mentions_launch
+from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.expansion import bounded
 from vlint.extract.positions import PositionMap, Token
-from vlint.extract.vllm_cli import facts_from_argv, may_launch, mentions_launch, resolve_text
-from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Value
+from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Serve, Value
 
 
 @lru_cache(maxsize=1)
@@ -104,6 +109,12 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
         facts.errors.append(ParseError(path, "shell syntax error (the rest of the file was still read)",
                                        loc.line if loc else None))
     return facts
+
+
+def argv_facts(argv: Sequence[Token], **options: Any) -> tuple[list[Serve], list[Request]]:
+    """`facts_from_argv` with shell strings nested in argv read by this extractor: what hosts of argv
+    lists (a Dockerfile exec form, a YAML `command:` list, a Python subprocess call) call."""
+    return facts_from_argv(argv, read_shell=extract_shell, **options)
 
 
 def _first_error_line(node: Any) -> int | None:
@@ -376,8 +387,8 @@ class _Walker:
             self.walk_substitutions(child)
         if not tokens:
             return
-        serves, requests = facts_from_argv(tokens, env=self.env, context=self.context, stdin=stdin,
-                                           k8s_refs=False, token_maps=self.token_maps, nesting=self.nesting)
+        serves, requests = argv_facts(tokens, env=self.env, context=self.context, stdin=stdin, k8s_refs=False,
+                                      token_maps=self.token_maps, nesting=self.nesting)
         self.facts.serves.extend(serves)
         self.facts.requests.extend(requests)
 

@@ -338,9 +338,9 @@ class _Doc:
 
     def argv(self, tokens: Sequence[Token], env: Mapping[str, Value] | None = None,
              image: str | None = None, k8s_refs: bool = True) -> tuple[list[Serve], list[Request]]:
-        from vlint.extract.vllm_cli import facts_from_argv
+        from vlint.extract.shell import argv_facts
 
-        return facts_from_argv(list(tokens), env=dict(env or {}), context="code", image=image,
+        return argv_facts(list(tokens), env=dict(env or {}), context="code", image=image,
                                k8s_refs=k8s_refs)
 
     def absorb(self, found: FileFacts) -> None:
@@ -729,7 +729,7 @@ def _workflow(root: MappingNode, doc: _Doc, steps_of: list[tuple[str, Node, Node
 @lru_cache(maxsize=1)
 def _vllm_flags() -> frozenset[str]:
     """Every vLLM serve flag name (current and legacy, as in `rules/vllm_flags.yaml`), without dashes."""
-    from vlint.extract.vllm_cli import iter_flag_names
+    from vlint.extract.cmdline.flags import iter_flag_names
 
     return frozenset(name.lstrip("-") for name in iter_flag_names()) | {"model", "config"}
 
@@ -1004,7 +1004,7 @@ def _doc_env(root: Node, doc: _Doc) -> dict[str, Value]:
 
 
 def _looks_like_shell(text: str) -> bool:
-    from vlint.extract.vllm_cli import mentions_launch
+    from vlint.extract.cmdline.heads import mentions_launch
 
     return mentions_launch(text)
 
