@@ -499,7 +499,7 @@ def test_remap_facts_moves_every_location_and_sets_the_context() -> None:
 def test_the_pre_check_words_cover_every_snippet_extractor() -> None:
     """If an extractor learns a new trigger word, the docs pre-check must learn it too."""
     from vlint.extract.cmdline.heads import LAUNCH_WORDS as _TRIGGERS
-    from vlint.extract.yamlfile import _RELEVANT_WORDS
+    from vlint.extract.yaml.document import RELEVANT_WORDS as _RELEVANT_WORDS
     from vlint.knowledge import load_data
 
     def covered(word: str) -> bool:

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vlint.extract import get_extractor
-from vlint.extract.yamlfile import PLACEHOLDER, extract_yaml, mask_templates
+from vlint.extract.yaml import extract_yaml
+from vlint.extract.yaml.masking import PLACEHOLDER, mask_templates
 from vlint.facts import FileFacts, Serve
 
 FIXTURES = Path(__file__).parent / "fixtures" / "yaml"

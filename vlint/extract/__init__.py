@@ -31,7 +31,7 @@ Extractor = Callable[[str, str], FileFacts]
 EXTRACTORS: dict[str, str] = {
     "python": "vlint.extract.python:extract_python",
     "shell": "vlint.extract.shell:extract_shell_file",
-    "yaml": "vlint.extract.yamlfile:extract_yaml",
+    "yaml": "vlint.extract.yaml:extract_yaml",
     "dockerfile": "vlint.extract.dockerfile:extract_dockerfile",
     "json": "vlint.extract.jsonfile:extract_json",
     "dotenv": "vlint.extract.dotenv:extract_dotenv",

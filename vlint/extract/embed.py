@@ -23,7 +23,7 @@ from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Se
 SNIPPET_EXTRACTORS: dict[str, str] = {
     "python": "vlint.extract.python:extract_python",
     "shell": "vlint.extract.shell:extract_shell",
-    "yaml": "vlint.extract.yamlfile:extract_yaml",
+    "yaml": "vlint.extract.yaml:extract_yaml",
     "json": "vlint.extract.jsonfile:extract_json",
     "jsonl": "vlint.extract.jsonfile:extract_json",
     "dockerfile": "vlint.extract.dockerfile:extract_dockerfile",

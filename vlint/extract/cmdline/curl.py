@@ -19,8 +19,6 @@ from vlint.extract.positions import Token
 from vlint.facts import Api, Request, Value
 
 _CURL_VALUE_SHORT = frozenset("dHXouAebcmwKFTxryYzCEUQtDP")
-
-
 _CURL_VALUE_LONG = frozenset({
     "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json", "--header",
     "--request", "--output", "--user", "--user-agent", "--referer", "--cookie", "--cookie-jar", "--max-time",

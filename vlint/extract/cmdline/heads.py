@@ -15,8 +15,6 @@ from vlint.extract.positions import Token
 ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 PYTHON_RE = re.compile(r"^python(\d+(\.\d+)?)?$")
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ash", "ksh"})
-
-
 # Wrappers that run the rest of argv as a command; value-taking options listed so they are skipped.
 WRAPPERS: dict[str, frozenset[str]] = {
     "nohup": frozenset(),

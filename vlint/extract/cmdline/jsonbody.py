@@ -77,8 +77,6 @@ def _quote_placeholders(text: str) -> str:
 
 
 _KEY_STR_RE = r'"{key}"\s*:\s*"((?:[^"\\]|\\.)*)"'
-
-
 _KEY_NUM_RE = r'"{key}"\s*:\s*(-?[0-9.]+(?:[eE][-+]?\d+)?)'
 
 

@@ -17,8 +17,6 @@ from vlint.extract.templates import has_template
 from vlint.facts import Location, Value
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-
-
 _REF_RE = re.compile(
     r"\$\{(?P<bname>" + _NAME + r"|[0-9]+)(?P<op>:?[-=])(?P<default>(?:[^{}]|\{[^{}]*\})*)\}"
     r"|\$\{(?P<name>" + _NAME + r"|[0-9]+)\}"
@@ -152,8 +150,6 @@ def resolve_text(text: str, location: Location | None, env: Mapping[str, Value] 
 # Notes quote other notes (`B=$A` says why A is unknown): without a bound, a chain of assignments makes
 # notes that grow by a name per link (30,000 links of `Ai=$Aj`, a 300 KB script, took 3.2 GB).
 MAX_NOTE = 300
-
-
 _MAX_NOTES = 8  # provenance notes kept for one word of many references
 
 

@@ -73,8 +73,6 @@ class _Flag:
 
 
 _BOOL_WORDS = frozenset({"true", "false"})
-
-
 _NEG_NUM = re.compile(r"^-\d")
 
 
@@ -270,7 +268,7 @@ def vllm_client(argv: list[Token], ctx: CommandContext, *, api: Api) -> None:
         t = argv[i].text
         name, eq, val = t.partition("=")
         value_tok = value_token(argv[i], len(name) + 1, val) if eq else (argv[i + 1] if i + 1 < len(argv)
-                                                                          else None)
+                                                                         else None)
         if name in ("--model-name", "--url", "--api-key", "--system-prompt", "-q", "--quick", "--max-tokens"):
             if name == "--model-name" and value_tok is not None:
                 model = ctx.value(value_tok)

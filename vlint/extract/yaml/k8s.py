@@ -1,0 +1,90 @@
+"""Kubernetes containers: `command`/`args` with the container's `env` (and same-file ConfigMaps)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from vlint.extract.yaml.argv import command_tokens, run_argv
+from vlint.extract.yaml.context import YamlDoc
+from vlint.extract.yaml.masking import is_templated
+from vlint.extract.yaml.nodes import get, mapping_items, scalar, seq, text_of
+from vlint.facts import EnvBinding, Value
+
+_K8S_VAR_RE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def k8s_env(container: Node, doc: YamlDoc, cname: str) -> dict[str, Value]:
+    """A container's environment: `envFrom` ConfigMaps first, then `env:` entries, which win.
+
+    `valueFrom.configMapKeyRef` resolves when that ConfigMap is in the same file; secrets, field refs and
+    ConfigMaps defined elsewhere stay unresolved (and are not guessed from other variables).
+    """
+    env: dict[str, Value] = {}
+    for source in seq(get(container, "envFrom")):
+        data = doc.config_maps.get(text_of(get(get(source, "configMapRef"), "name")) or "", {})
+        prefix = text_of(get(source, "prefix")) or ""
+        env.update({prefix + key: value for key, value in data.items()})
+    for item in seq(get(container, "env")):
+        name = text_of(get(item, "name"))
+        if not name:
+            continue
+        note = f"env {name} of container {cname}"
+        literal = get(item, "value")
+        if isinstance(literal, ScalarNode):
+            value = doc.value(literal, note)
+            if value.literal is not None:
+                value = replace(value, literal=str(value.literal))
+        else:
+            ref = get(get(item, "valueFrom"), "configMapKeyRef")
+            found = doc.config_maps.get(text_of(get(ref, "name")) or "", {}).get(text_of(get(ref, "key")) or "")
+            if found is not None:
+                value = replace(found, note=f"{note}, {found.note}")
+            else:
+                value = Value(None, doc.loc(item), note=f"{note} comes from valueFrom, not known statically")
+        env[name] = value
+        doc.facts.env.append(EnvBinding(name, value, scope=f"container:{cname}"))
+    return env
+
+
+def collect_config_map(root: Node, doc: YamlDoc) -> None:
+    """Remember a ConfigMap's literal data so containers in the same file can resolve references to it."""
+    if not isinstance(root, MappingNode) or text_of(get(root, "kind")) != "ConfigMap":
+        return
+    name = text_of(get(get(root, "metadata"), "name"))
+    if not name:
+        return
+    data: dict[str, Value] = {}
+    for key, _key_node, value in mapping_items(get(root, "data")):
+        raw = scalar(value)
+        if isinstance(value, ScalarNode) and raw is not None and not is_templated(raw):
+            data[key] = Value(str(raw), doc.loc(value), note=f"ConfigMap {name} key {key}")
+    doc.config_maps[name] = data
+
+
+def _k8s_expand(env: Mapping[str, Value]) -> Callable[[str], str]:
+    """Kubernetes expands `$(VAR)` from the container env before anything runs.
+
+    In shell text `$(VAR)` becomes `${VAR}` (same length, so columns stay true) and the shell extractor
+    resolves it from `env` with provenance; undefined names stay command substitutions, as in the kubelet.
+    """
+
+    def rewrite(text: str) -> str:
+        return _K8S_VAR_RE.sub(lambda m: "${" + m.group(1) + "}" if m.group(1) in env else m.group(0), text)
+
+    return rewrite
+
+
+def k8s_container(node: MappingNode, doc: YamlDoc) -> None:
+    cname = text_of(get(node, "name")) or "container"
+    image = text_of(get(node, "image"))
+    env = k8s_env(node, doc, cname)
+    command = get(node, "command")
+    pairs = command_tokens(doc, command, get(node, "args"))
+    if not pairs:
+        return
+    image = None if is_templated(image) else image
+    run_argv(doc, pairs, env, image if command is None else None, shell_rewrite=_k8s_expand(env))
