@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from vlint import classify as classify_module
 from vlint import knowledge
 from vlint.classify import Classification, ModelOverride, classify, classify_name, parse_reference
+from vlint.classify import data as classify_data
 
 CHAT = {"instruct", "reasoning"}
 
@@ -847,7 +848,7 @@ def _lazy_patterns(value: object) -> list[object]:
     """Every data pattern reachable from the compiled knowledge."""
     import dataclasses
 
-    if isinstance(value, classify_module._Lazy):
+    if isinstance(value, classify_data._Lazy):
         return [value]
     if dataclasses.is_dataclass(value):
         return [p for f in dataclasses.fields(value) for p in _lazy_patterns(getattr(value, f.name))]
@@ -858,7 +859,7 @@ def _lazy_patterns(value: object) -> list[object]:
 
 def test_every_pattern_of_the_data_compiles() -> None:
     """Patterns compile when first used; this compiles all of them, so a bad one fails here, not in a run."""
-    patterns = _lazy_patterns(classify_module._knowledge())
+    patterns = _lazy_patterns(classify_data.load_knowledge())
     assert len(patterns) > 200
     for pattern in patterns:
         assert pattern.compiled().pattern == pattern.source  # type: ignore[attr-defined]
@@ -891,9 +892,10 @@ def test_every_curated_id_classifies_as_curated() -> None:
 
 def test_family_rules_agree_with_curated_ids() -> None:
     """Family rules are the generalisation of the curated table: they must not contradict it."""
-    from vlint.classify import _by_family, _knowledge
+    from vlint.classify.data import load_knowledge
+    from vlint.classify.names import _by_family
 
-    kb = _knowledge()
+    kb = load_knowledge()
     data = knowledge.load_data("models.yaml")
     for kind, ids in data["curated"].items():
         for model_id in ids:

@@ -20,9 +20,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from vlint import cache as cache_module
-from vlint import hub
 from vlint.cache import HubCache, clear_cache
-from vlint.classify import ModelOverride, classify, classify_name
+from vlint.classify import ModelOverride, classify, classify_name, hub
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hub"
 TOKEN = "hf_vlintTestSecretToken0123456789abcdef"

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from vlint import localmodel
 from vlint.classify import ModelOverride, classify
-from vlint.localmodel import hf_cache_snapshot, inspect_folder, read_gguf_header
+from vlint.classify import local as localmodel
+from vlint.classify.folder import hf_cache_snapshot, inspect_folder
+from vlint.classify.gguf import read_gguf_header
 
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
 

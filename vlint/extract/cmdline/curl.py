@@ -39,7 +39,8 @@ _CURL_DATA = frozenset({"-d", "--data", "--data-raw", "--data-binary", "--data-a
 
 
 def endpoint_api(url: str) -> Api | None:
-    """Which OpenAI-compatible API a URL calls: chat-style routes apply the chat template (research T9)."""
+    """Which OpenAI-compatible API a URL calls: chat-style routes (chat completions, Responses, Anthropic
+    Messages) apply the chat template, `/completions` does not."""
     path = re.split(r"[?#]", url, maxsplit=1)[0].rstrip("/")
     if path.endswith("/chat/completions"):
         return "chat"

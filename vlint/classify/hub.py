@@ -2,11 +2,11 @@
 
 Used only when classification runs with `online=True`. One `HfApi().model_info(id, expand=[...])` call
 per model (cached on disk, see `vlint.cache`), then the lineage is walked through `base_model` /
-`base_model_relation` (research/models.md §3 step 4): quantized and adapter children inherit the
-parent's kind; a fine-tune of a base by the same org is the instruct model; merges are chat if any
-parent is. `HF_ENDPOINT`, `HF_TOKEN` and `HF_HUB_OFFLINE` are honoured at call time. Anything that goes
-wrong (offline, gated, missing, timeouts) leaves the offline answer in place with a note: never a crash.
-The token is handed to huggingface_hub only; it is never stored, logged or put into evidence.
+`base_model_relation`: quantized and adapter children inherit the parent's kind; a fine-tune of a base by
+the same org is the instruct model; merges are chat if any parent is. `HF_ENDPOINT`, `HF_TOKEN` and
+`HF_HUB_OFFLINE` are honoured at call time. Anything that goes wrong (offline, gated, missing, timeouts)
+leaves the offline answer in place with a note: never a crash. The token is handed to huggingface_hub
+only; it is never stored, logged or put into evidence.
 """
 
 from __future__ import annotations
@@ -17,12 +17,25 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from vlint.cache import HubCache
-from vlint.classify import CHAT_KINDS, CONFIDENCE_LEVELS, Classification, classify_name, parse_reference
+from vlint.classify.names import (
+    CHAT_KINDS,
+    CONFIDENCE_LEVELS,
+    RELATIONS,
+    Classification,
+    cap_confidence,
+    classify_name,
+)
+from vlint.classify.reference import parse_reference
 
 MAX_DEPTH = 5
+
+
 DEFAULT_TIMEOUT_S = 10.0
+
+
 EXPAND = ["cardData", "tags", "config", "baseModels", "siblings", "pipeline_tag", "sha"]
-RELATIONS = ("quantized", "adapter", "merge", "finetune")
+
+
 _PRETRAINING_HINTS = (
     "continued-pretraining",
     "continued pretraining",
@@ -31,6 +44,8 @@ _PRETRAINING_HINTS = (
     "base-model",
     "long-context-base",
 )
+
+
 _CHAT_CARD_TAGS = ("instruct", "chat", "conversational-ai", "rlhf", "dpo", "sft", "reasoning")
 
 
@@ -70,6 +85,8 @@ class HubRecord:
 # Endpoints that failed to answer in this process, with when: one unreachable Hub must not cost a timeout
 # per model in a scan. The only run-time state in vlint's classifier; `forget_failures` resets it.
 _UNREACHABLE: dict[str, float] = {}
+
+
 UNREACHABLE_RETRY_S = 300.0
 
 
@@ -208,11 +225,6 @@ def record_from_model_info(info: Any, asked: str) -> HubRecord:
     )
 
 
-# ---------------------------------------------------------------------------------------------------
-# The lineage walk
-# ---------------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class _Answer:
     kind: str
@@ -223,10 +235,6 @@ class _Answer:
 
 def _org(model_id: str) -> str:
     return model_id.partition("/")[0].lower() if "/" in model_id else ""
-
-
-def _cap(confidence: str, cap: str) -> str:
-    return CONFIDENCE_LEVELS[min(CONFIDENCE_LEVELS.index(confidence), CONFIDENCE_LEVELS.index(cap))]
 
 
 def _resolve(
@@ -387,7 +395,7 @@ def refine(text: str, by_name: Classification, *, cache: HubCache | None = None)
     return replace(
         by_name,
         kind=answer.kind,
-        confidence=_cap(answer.confidence, "high"),
+        confidence=cap_confidence(answer.confidence, "high"),
         evidence=evidence,
         sibling=sibling,
     )
