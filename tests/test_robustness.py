@@ -120,7 +120,7 @@ def test_internal_error_exits_2_with_one_line_and_debug_traceback(monkeypatch, c
     root = project({"c.py": "from openai import OpenAI\n"})
     monkeypatch.chdir(root)
 
-    def boom(*_args):
+    def boom(*_args, **_kwargs):
         raise RuntimeError("linker exploded")
 
     monkeypatch.setattr(vlint.link, "link", boom)

@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from vlint.extract.positions import PositionMap
 from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Serve, Value
@@ -120,22 +120,16 @@ def _remap_value(value: Value | None, positions: PositionMap, path: str) -> Valu
     )
 
 
-def _remap_serve(serve: Serve, positions: PositionMap, path: str, context: str) -> Serve:
-    return replace(
-        serve,
-        location=positions.locate(path, serve.location.line, serve.location.column),
-        model=_remap_value(serve.model, positions, path),
-        temperature=_remap_value(serve.temperature, positions, path),
-        context=context,
-    )
+_Fact = TypeVar("_Fact", Serve, Request)
 
 
-def _remap_request(request: Request, positions: PositionMap, path: str, context: str) -> Request:
+def _remap_fact(fact: _Fact, positions: PositionMap, path: str, context: str) -> _Fact:
+    """A launch or a request moved into the host file (both carry a location, a model and a temperature)."""
     return replace(
-        request,
-        location=positions.locate(path, request.location.line, request.location.column),
-        model=_remap_value(request.model, positions, path),
-        temperature=_remap_value(request.temperature, positions, path),
+        fact,
+        location=positions.locate(path, fact.location.line, fact.location.column),
+        model=_remap_value(fact.model, positions, path),
+        temperature=_remap_value(fact.temperature, positions, path),
         context=context,
     )
 
@@ -148,8 +142,8 @@ def _remap_error(error: ParseError, positions: PositionMap, path: str) -> ParseE
 def remap_facts(facts: FileFacts, positions: PositionMap, path: str, context: str) -> FileFacts:
     """`facts` of a snippet, with every location moved into the host file `path` and `context` set."""
     out = FileFacts(path, facts.kind)
-    out.serves = [_remap_serve(s, positions, path, context) for s in facts.serves]
-    out.requests = [_remap_request(r, positions, path, context) for r in facts.requests]
+    out.serves = [_remap_fact(s, positions, path, context) for s in facts.serves]
+    out.requests = [_remap_fact(r, positions, path, context) for r in facts.requests]
     out.env = [
         EnvBinding(b.name, _remap_value(b.value, positions, path) or b.value, b.scope) for b in facts.env
     ]

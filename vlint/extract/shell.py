@@ -131,7 +131,6 @@ def _first_error_line(node: Any) -> int | None:
 _DQ_ESCAPES = {"$", "`", '"', "\\"}
 _EXPANSIONS = {"simple_expansion", "expansion", "command_substitution", "arithmetic_expansion",
                "process_substitution"}
-_DECLARE = {"export", "local", "declare", "readonly", "typeset"}
 _STDIN_PASS = {"cat"}
 
 

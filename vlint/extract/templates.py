@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 Pair = tuple[str, str]  # (opener, closer)
 
@@ -35,7 +36,7 @@ class TemplateScanner:
     def __init__(self, text: str, pairs: Sequence[Pair], max_inner: int | None = None) -> None:
         self.text, self.pairs, self.max_inner = text, pairs, max_inner
         self.closers = {close: _NextCloser(text, close) for _, close in pairs}
-        self.openers = re.compile("|".join(re.escape(open_) for open_, _ in pairs))
+        self.openers = _openers(tuple(open_ for open_, _ in pairs))
 
     def end_at(self, i: int) -> int | None:
         """The end of the span that starts at `i`, or None when no pair opens and closes there."""
@@ -61,6 +62,13 @@ class TemplateScanner:
             i = end
 
 
+@lru_cache(maxsize=16)
+def _openers(openers: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(open_) for open_ in openers))
+
+
 def has_template(text: str, pairs: Sequence[Pair]) -> bool:
     """Whether some opener of `pairs` has its closer after it (what a lazy-pattern `re.search` answers)."""
+    if not any(open_ in text for open_, _ in pairs):
+        return False
     return next(TemplateScanner(text, pairs).spans(), None) is not None
