@@ -4,8 +4,9 @@ Which calls matter comes from `rules/clients.yaml`; this module only knows Pytho
 resolve a value inside one module (literals, constants, parameter and argparse defaults, environment
 lookups, dict literals used as keyword sets or bodies). What cannot be resolved stays unresolved.
 
-The cost is libcst's parse, so the extractor does as little else as it can: the prefilter (CPython's
-`ast`, `vlint.extract.Survey`) decides whether a file needs libcst at all; `pyslice` leaves out the
+Nothing reaches libcst that CPython's parser refuses or that is nested deeper than libcst's native parser
+survives (`pyguard`). The cost is libcst's parse, so the extractor does as little else as it can: the
+prefilter (CPython's `ast`, `vlint.extract.Survey`) decides whether a file needs libcst at all; `pyslice` leaves out the
 statements nothing this module reads can depend on; `cstwalk.Walk` visits the tree once without rebuilding it;
 and `cstwalk.Positions` computes a node's position only when a fact needs it. Each of those is checked
 against libcst's own machinery in the tests (identical facts and positions).
@@ -16,7 +17,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import fnmatch
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from vlint.extract.cstwalk import Positions, Walk, parse_module
+from vlint.extract.pyguard import Refusal, nesting_refusal, parse_with_cpython
 
 if TYPE_CHECKING:
     from vlint.extract import Survey
@@ -117,19 +118,19 @@ def catalogue() -> Catalogue:
     )
 
 
-def prefilter(text: str) -> tuple[bool, ast.Module | None, Survey | None]:
+def prefilter(text: str) -> tuple[bool, ast.Module | Refusal | None, Survey | None]:
     """Whether libcst needs to see `text`: False only for a text this extractor provably gets nothing
     from. Two stages (the argument is written in `vlint.extract`): words in the text, which a scan has
     already checked before importing this module, then the calls in CPython's `ast`. With it, CPython's
-    tree of the file (None where CPython cannot parse it), which anchors the positions, and the survey
-    of that tree, which says what libcst need not parse."""
-    from vlint.extract import Survey, parse_python_ast, python_words_match
+    tree of the file (or why CPython refuses it, which the extractor reports), which anchors the positions,
+    and the survey of that tree, which says what libcst need not parse."""
+    from vlint.extract import Survey, python_words_match
 
     if not python_words_match(text):
         return False, None, None
-    tree = parse_python_ast(text)
-    if tree is None:
-        return True, None, None
+    tree = parse_with_cpython(text)
+    if isinstance(tree, Refusal):
+        return True, tree, None
     survey = Survey(tree)
     return next(survey.matching_calls(), None) is not None, tree, survey
 
@@ -1050,37 +1051,20 @@ class _Extractor:
                 self.facts.extend(sub)
 
 
-MAX_NESTING = 200  # CPython's own parser refuses more nested brackets than this
-_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
-
-
-def bracket_depth(text: str) -> int:
-    """The deepest bracket nesting in the text (strings not excluded: an over-estimate is safe here)."""
-    depth = deepest = 0
-    for char in _NOT_BRACKETS.sub("", text):
-        if char in "([{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif char in ")]}":
-            depth = max(depth - 1, 0)
-    return deepest
-
-
 def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
     facts = FileFacts(path, "python")
     matters, tree, survey = prefilter(text)
     if not matters:
         return facts
-    depth = bracket_depth(text)
-    if depth > MAX_NESTING:
-        # libcst's native parser can overflow the C stack on such input (a crash, not an exception);
-        # CPython could not run this file either.
-        facts.errors.append(ParseError(path, f"brackets nested {depth} deep: more than Python allows "
-                                             f"({MAX_NESTING}); not parsed"))
+    if tree is None:
+        tree = parse_with_cpython(text)
+    refusal = tree if isinstance(tree, Refusal) else nesting_refusal(tree, text)
+    if refusal is not None:  # libcst's native parser could crash or crawl on it (`pyguard`)
+        facts.errors.append(ParseError(path, refusal.reason, refusal.line))
         return facts
+    assert isinstance(tree, ast.Module)
     parsed, line_of = text, None
-    if tree is not None and survey is not None:
+    if survey is not None:
         from vlint.extract.pyslice import slice_module
 
         parsed, line_of = slice_module(text, tree, survey)  # without what the extractor cannot need
@@ -1088,7 +1072,7 @@ def extract_python(text: str, path: str, *, context: str = "code") -> FileFacts:
         module = parse_module(parsed)
     except cst.ParserSyntaxError as exc:
         line = exc.raw_line if line_of is None or not 0 < exc.raw_line <= len(line_of) else line_of[exc.raw_line - 1]
-        facts.errors.append(ParseError(path, f"Python syntax error: {exc.message}", line))
+        facts.errors.append(ParseError(path, f"libcst cannot parse what CPython parses: {exc.message}", line))
         return facts
     except (RecursionError, MemoryError):
         facts.errors.append(ParseError(path, "Python source too deeply nested to parse"))
