@@ -1,4 +1,4 @@
-"""Hostile Python never takes a scan down (`vlint/extract/pyguard.py`): what CPython's parser refuses, and what
+"""Hostile Python never takes a scan down (`vlint/extract/python/guard.py`): what CPython's parser refuses, and what
 is nested deeper than libcst's native parser survives, is an error entry with its line, never a crash or a
 hang, and the rest of the scan goes on.
 
@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from vlint.extract.pyguard import MAX_NESTING, Refusal, locate_deep_line, nesting_refusal, parse_with_cpython
+from vlint.extract.python.guard import (
+    MAX_NESTING,
+    Refusal,
+    locate_deep_line,
+    nesting_refusal,
+    parse_with_cpython,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 STACK = 2 << 20

@@ -55,7 +55,7 @@ def _env_table(facts: Iterable[FileFacts]) -> dict[str, list[EnvBinding]]:
 def resolve_symbol(value: Value, importer: str, base: Path) -> Value | None:
     """`from .settings import MODEL` / `settings.MODEL`: the constant in that module's file, if it is in
     the project (looked up next to the importing file, then from the folders above it)."""
-    from vlint.extract import module_constants
+    from vlint.extract.python.constants import module_constants
 
     module, _, name = value.symbol.partition(":")  # type: ignore[union-attr]
     level = len(module) - len(module.lstrip("."))
