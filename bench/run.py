@@ -151,22 +151,27 @@ def corpus_stats(target: Path) -> tuple[int, int, int]:
 
 def libcst_parse_time(args: argparse.Namespace, target: Path) -> dict[str, float]:
     """One core, in a fresh process: libcst parse-only time of the Python files vlint's prefilter keeps, whole
-    and as vlint hands them to libcst (the statements it cannot need left out, `vlint/extract/pyslice.py`)."""
+    and as vlint hands them to libcst (the statements it cannot need left out, `vlint/extract/python/slicer.py`)."""
     code = r'''
 import json, sys, time
 from vlint.discover import discover
-from vlint.extract.python import prefilter
-from vlint.extract.pyslice import slice_module
+from vlint.extract.python.guard import Refusal, parse_with_cpython
+from vlint.extract.python.prefilter import calls_match, words_match
+from vlint.extract.python.slicer import slice_module
+from vlint.extract.python.survey import Survey
 t0 = time.process_time()
 texts, sliced = [], []
 for s in discover([sys.argv[1]], cwd=sys.argv[1]):
     if s.kind != "python":
         continue
     text = s.path.read_bytes().decode("utf-8", "replace")
-    matters, tree, survey = prefilter(text)
-    if matters:
+    tree = parse_with_cpython(text) if words_match(text) else None
+    if tree is None or isinstance(tree, Refusal):
+        continue
+    survey = Survey(tree)
+    if calls_match(survey):
         texts.append(text)
-        sliced.append(slice_module(text, tree, survey).text if tree is not None else text)
+        sliced.append(slice_module(text, tree, survey).text)
 select = time.process_time() - t0
 import libcst
 def parse_all(group):

@@ -21,31 +21,24 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=150, help="word-dropped files to check (0: all)")
     args = parser.parse_args()
 
-    import vlint.extract.python as py
-    from vlint.extract import python_calls_match, python_words_match
+    from vlint.extract.python.pipeline import extract_python
+    from vlint.extract.python.prefilter import might_hold_facts, words_match
 
     ast_dropped, word_dropped = [], []
     for path in sorted(args.tree.rglob("*.py")):
         text = path.read_bytes().decode("utf-8", "replace")
-        if not python_words_match(text):
+        if not words_match(text):
             word_dropped.append((path, text))
-        elif not python_calls_match(text):
+        elif not might_hold_facts(text):
             ast_dropped.append((path, text))
     random.seed(7)
     if args.sample and len(word_dropped) > args.sample:
         word_dropped = random.sample(word_dropped, args.sample)
 
-    from vlint.extract import Survey, parse_python_ast
-
-    def no_prefilter(text: str) -> tuple:
-        tree = parse_python_ast(text)
-        return True, tree, Survey(tree) if tree is not None else None
-
-    py.prefilter = no_prefilter  # extract as if there were no prefilter
     lost = 0
     for label, group in (("ast-dropped", ast_dropped), ("word-dropped", word_dropped)):
         for path, text in group:
-            facts = py.extract_python(text, str(path))
+            facts = extract_python(text, str(path), prefiltered=False)  # as if there were no prefilter
             if facts.requests or facts.serves or facts.env or facts.errors:
                 lost += 1
                 print("LOST", label, path, facts.requests[:1], facts.serves[:1], facts.errors[:1], flush=True)

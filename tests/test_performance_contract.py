@@ -52,21 +52,21 @@ def test_planted_findings_are_found_exactly(synthetic) -> None:
     assert result.errors == []
 
 
-def test_prefilter_skips_only_files_that_hold_nothing(synthetic, monkeypatch) -> None:
+def test_prefilter_skips_only_files_that_hold_nothing(synthetic) -> None:
     """Every synthetic Python file, near misses included: the facts with the prefilter equal those without."""
-    import vlint.extract as registry
-    import vlint.extract.python as py
+    from vlint.extract.python.pipeline import extract_python
+    from vlint.extract.python.prefilter import might_hold_facts
+    from vlint.facts import FileFacts
 
     root, _ = synthetic
     texts = {p: p.read_text() for p in sorted(root.rglob("*.py"))}
-    dropped = [p for p, t in texts.items() if not registry.might_hold_facts("python", t)]
+    dropped = [p for p, t in texts.items() if not might_hold_facts(t)]
     assert 0 < len(texts) / 2 < len(dropped) < len(texts)  # the filter does filter
     # Every near miss, and a sample of the plain modules (one template, many seeds).
     plain = [p for p in dropped if p.name == "core.py"]
     checked = [p for p in dropped if p.name != "core.py"] + plain[:25]
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
     for path in checked:
-        assert py.extract_python(texts[path], str(path)) == py.FileFacts(str(path), "python"), path
+        assert extract_python(texts[path], str(path), prefiltered=False) == FileFacts(str(path), "python"), path
 
 
 def _catalogue_snippets() -> list[str]:
@@ -85,6 +85,7 @@ def _catalogue_snippets() -> list[str]:
         module, _, name = qual.rpartition(".")
         if module:
             out.append(f"from {module} import {name} as Alias\nAlias({args})\n")
+            out.append(f"from {module} import (\n    {name}  # the client\n    as Alias,\n)\nAlias({args})\n")
             out.append(f"import {module} as mod\nmod.{name}({args})\n")
         else:
             out.append(f"{name}({args})\n")
@@ -96,6 +97,11 @@ def _catalogue_snippets() -> list[str]:
             out.append(f"{head}llm = {ctor}(model='m')\nllm.{method}(['p'], SamplingParams(temperature=0))\n")
     for route in data["http"]["routes"]:
         out.append(f"import requests\nURL = 'http://h:8000' + '{route}'\nrequests.post(URL, json={{'model': 'm'}})\n")
+    for module in data["launch"]["modules"]:
+        out.append(f"import {module}\n{module}.run(['vllm', 'serve', 'Qwen/Qwen2.5-7B'])\n")
+    for function in data["launch"]["functions"]:
+        module, _, name = function.rpartition(".")
+        out.append(f"from {module} import {name} as run\nrun('vllm serve Qwen/Qwen2.5-7B')\n")
     out += [
         "import subprocess\nsubprocess.run(['vllm', 'serve', 'Qwen/Qwen2.5-7B'])\n",
         "import subprocess as sp\nsp.Popen('curl localhost:8000/v1/completions -d @x', shell=True)\n",
@@ -107,32 +113,28 @@ def _catalogue_snippets() -> list[str]:
 
 
 @pytest.mark.parametrize("snippet", _catalogue_snippets())
-def test_every_catalogue_entry_passes_the_prefilter(snippet: str, monkeypatch) -> None:
+def test_every_catalogue_entry_passes_the_prefilter(snippet: str) -> None:
     import vlint.extract as registry
-    import vlint.extract.python as py
+    from vlint.extract.python.pipeline import extract_python
+    from vlint.extract.python.prefilter import might_hold_facts
 
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
-    facts = py.extract_python(snippet, "x.py")
+    facts = extract_python(snippet, "x.py", prefiltered=False)
     assert facts.requests or facts.serves or facts.env, "the snippet must exercise a fact path"
     assert registry.passes_word_check("python", snippet)
-    assert registry.might_hold_facts("python", snippet)
-
-
-def test_prefilter_clauses_read_without_yaml_equal_the_yaml_reading() -> None:
-    from vlint.extract import read_prefilter_clauses
-    from vlint.knowledge import load_data
-
-    assert read_prefilter_clauses() == tuple(load_data("clients.yaml")["prefilter_clauses"])
+    assert might_hold_facts(snippet)
 
 
 def test_identifier_boundaries_and_alternatives() -> None:
-    from vlint.extract import parse_clause
+    from vlint.extract.python.prefilter import parse_clause
 
     (llm,) = parse_clause(r"\bLLM\b")
     assert llm.found_in("from vllm import LLM") and llm.found_in("vllm.LLM(")
     assert not llm.found_in("AsyncLLM(x)") and not llm.found_in("LLMEngine") and not llm.found_in("ÄLLM")
     (either,) = parse_clause("create|parse")
     assert either.found_in("x.parse(") and not either.found_in("x.stream(")
+    (alias,) = parse_clause(r"\bLLM as")
+    assert alias.found_in("from vllm import (\n    LLM  # the engine\n    as Engine)") and alias.found_in("LLM  as E")
+    assert not alias.found_in("LLM asked") and not alias.found_in("VLLM as E")
 
 
 @pytest.mark.parametrize("source", [
@@ -143,13 +145,12 @@ def test_identifier_boundaries_and_alternatives() -> None:
     "from vllm import LLM\nengine = LLM('m')\nalias = engine\nfirst, second = alias, 1\nfirst.generate(['p'])\n",
     "from vllm import LLM\nLLM('m').chat([])\n",
 ])
-def test_engine_calls_through_names_attributes_and_defaults_pass(source: str, monkeypatch) -> None:
-    import vlint.extract as registry
-    import vlint.extract.python as py
+def test_engine_calls_through_names_attributes_and_defaults_pass(source: str) -> None:
+    from vlint.extract.python.pipeline import extract_python
+    from vlint.extract.python.prefilter import might_hold_facts
 
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
-    assert py.extract_python(source, "x.py").requests
-    assert registry.might_hold_facts("python", source)
+    assert extract_python(source, "x.py", prefiltered=False).requests
+    assert might_hold_facts(source)
 
 
 @pytest.mark.parametrize("source", [
@@ -158,20 +159,24 @@ def test_engine_calls_through_names_attributes_and_defaults_pass(source: str, mo
     "import requests\nrequests.post('https://example.com/api/orders', json={'id': 1})\n",  # no route string
     "import requests\nURL = 'http://h/v1/completions'\nrequests.post(URL)\n",  # no body
 ])
-def test_calls_that_cannot_yield_a_fact_are_not_parsed(source: str, monkeypatch) -> None:
-    import vlint.extract as registry
-    import vlint.extract.python as py
+def test_calls_that_cannot_yield_a_fact_are_not_parsed(source: str) -> None:
+    from vlint.extract.python.pipeline import extract_python
+    from vlint.extract.python.prefilter import might_hold_facts
+    from vlint.facts import FileFacts
 
-    assert not registry.might_hold_facts("python", source)
-    monkeypatch.setattr(py, "prefilter", lambda text: (True, None, None))
-    assert py.extract_python(source, "x.py") == py.FileFacts("x.py", "python")
+    assert not might_hold_facts(source)
+    assert extract_python(source, "x.py", prefiltered=False) == FileFacts("x.py", "python")
 
 
-def test_python_the_stdlib_cannot_parse_goes_to_libcst() -> None:
-    from vlint.extract import python_calls_match
+def test_python_cpython_cannot_parse_is_reported_not_handed_to_libcst() -> None:
+    from vlint.extract.python.pipeline import extract_python
+    from vlint.extract.python.prefilter import might_hold_facts
 
-    assert python_calls_match("from openai import OpenAI\ndef broken(:\n")
-    assert not python_calls_match("from openai import OpenAI\nclient = OpenAI()\n")
+    broken = "from openai import OpenAI\nclient = OpenAI()\ndef broken(:\n"
+    assert might_hold_facts(broken)
+    (error,) = extract_python(broken, "x.py").errors
+    assert (error.line, error.reason) == (3, "Python syntax error: invalid syntax")
+    assert not might_hold_facts("from openai import OpenAI\nclient = OpenAI()\n")
 
 
 # ---- cache and pool change nothing ------------------------------------------------------------------------

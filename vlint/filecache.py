@@ -133,13 +133,13 @@ def _start_pool(workers: int, kinds: set[str]) -> ProcessPoolExecutor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from vlint.extract import get_extractor
+    from vlint.extract import get_extractor, prepare_worker
 
     if multiprocessing.get_start_method(allow_none=False) == "fork":
         for kind in sorted(kinds):
             get_extractor(kind)
         gc.freeze()
-    return ProcessPoolExecutor(max_workers=workers)
+    return ProcessPoolExecutor(max_workers=workers, initializer=prepare_worker, initargs=(sorted(kinds),))
 
 
 def _process_chunk(chunk: list[tuple[int, SourceFile]], folder: Path | None, config: Config) -> list[_Done]:

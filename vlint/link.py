@@ -83,7 +83,7 @@ class _Modules:
         if len(data) > self.max_file_size:
             constants: dict[str, tuple[object, int, int]] = {}
         else:
-            from vlint.extract import module_constants
+            from vlint.extract.python.constants import module_constants
 
             constants = module_constants(data.decode("utf-8", errors="replace"))
         self.read[real] = constants

@@ -45,7 +45,7 @@ _SNIPPET_SUFFIX = {
 Line = tuple[str, int, int]
 
 # The cheap pre-check before any work on a documentation file. Every extractor a snippet can reach looks
-# for words before it parses: Python for the client catalogue's `prefilter` (rules/clients.yaml), shell for
+# for words before it parses: Python for the word clauses derived from its catalogue (rules/clients.yaml), shell for
 # vllm/curl/docker/podman/nerdctl, YAML for its `_RELEVANT_WORDS` (`env` aside: docs publish no env
 # bindings), JSON for `"model"`, and any vLLM launch names vllm or a model. This tuple is their union,
 # lower-cased (tests/test_docs_extractors.py checks it against each extractor's list). A snippet's text is
@@ -63,7 +63,8 @@ RELEVANT_WORDS: tuple[str, ...] = (
     "samplingparams",
     "/v1",
     "openai",
-    "responses.create",
+    "responses",
+    "dspy",
     "model",
     "chat",
     "generation",

@@ -1,4 +1,4 @@
-"""Slicing (`vlint/extract/pyslice.py`): libcst parses only what the extractor can need, and the facts
+"""Slicing (`vlint/extract/python/slicer.py`): libcst parses only what the visitor can need, and the facts
 are exactly those of the whole module."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import vlint.extract.pyslice as pyslice
-from vlint.extract import Survey
-from vlint.extract.python import extract_python
+from vlint.extract.python import slicer as pyslice
+from vlint.extract.python.pipeline import extract_python
+from vlint.extract.python.survey import Survey
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -297,7 +297,9 @@ def ask(model: Optional[str] = os.environ.get("MODEL", DEFAULT), retries: int = 
 def test_positions_without_anchors_are_mapped_back_to_the_source() -> None:
     """Where CPython's statements cannot anchor libcst's, positions come from libcst's own provider over
     the sliced text, mapped back to the source's lines: the same as the anchored ones."""
-    from vlint.extract.cstwalk import Positions, Walk, parse_module
+    from vlint.extract.python.cstparse import parse as parse_module
+    from vlint.extract.python.positions import Positions
+    from vlint.extract.python.walk import Walk
 
     text = CASES["statements a kept call reads, through chains, branches and blocks"]
     tree = ast.parse(text)

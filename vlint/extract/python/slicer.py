@@ -1,7 +1,7 @@
 """What libcst need not parse of a module: statements that hold nothing the extractor reads.
 
 libcst's parse is the largest cost of a scan, and most of a module that passes the prefilter is code
-around the few calls that matter. Every fact the extractor (`vlint/extract/python.py`) makes starts at a
+around the few calls that matter. Every fact the visitor (`visitor.py`) makes starts at a
 call `visit_Call` takes (`Survey.matching_calls`, the prefilter's test, which says yes whenever the
 extractor could), and reads from there only:
   * the call's arguments and the names they use, looked up in the enclosing scopes (module, functions,
@@ -10,7 +10,7 @@ extractor could), and reads from there only:
     assignments, `add_argument` defaults, parameter defaults, and bindings of `SamplingParams(...)` calls.
 So a statement is kept when its lines hold one of those (a *trigger*: a matching call, a `self.` store, a
 SamplingParams name, `add_argument`), when it binds (by assignment, `for`, `with ... as` or import, as the
-extractor's collector records bindings) a name that some kept code may look up, or when it is a block
+visitor's collector (`scopes.Collector`) records bindings) a name that some kept code may look up, or when it is a block
 statement with something kept inside (its header is kept, its blocks are sliced in turn). Names are taken
 module-wide, whatever the scope, which only ever keeps more; the rule is applied to a fixpoint. Functions
 and classes are always kept with their headers (parameters and their defaults, bases; decorators only
@@ -18,10 +18,10 @@ where the extractor reads them) and class bodies whole; a function that holds no
 has its body replaced by `pass`.
 A left-out statement's lines are left out (a block left empty gets `pass` on its first line), and a kept
 statement keeps all its lines, unchanged: positions inside a statement are computed from its start in the
-source (`cstwalk.Positions`), and `Sliced.line_of` maps each line libcst sees back to the source for the
+source (`positions.Positions`), and `Sliced.line_of` maps each line libcst sees back to the source for the
 rest. A statement that shares a line with another is kept. CPython's tree of the module is updated to the
 same statements, for the position anchors.
-tests/test_pyslice.py extracts real sources both ways and compares every fact; on vLLM's 258 files that
+tests/test_python_slicer.py extracts real sources both ways and compares every fact; on vLLM's 258 files that
 pass the prefilter the facts are identical and libcst gets 0.9 of their 2.7 MB, in 35k of 79k lines.
 """
 
@@ -30,20 +30,18 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
-from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
+from vlint.extract.python.catalogue import catalogue
+
 if TYPE_CHECKING:
-    from vlint.extract import Survey
+    from vlint.extract.python.survey import Survey
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
-@lru_cache(maxsize=1)
 def _sampling_names() -> frozenset[str]:
-    from vlint.knowledge import load_data
-
-    return frozenset(q.rsplit(".", 1)[-1] for q in load_data("clients.yaml")["offline"]["sampling_params"])
+    return frozenset(q.rsplit(".", 1)[-1] for q in catalogue().sampling_params)
 
 
 def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
@@ -353,7 +351,7 @@ def _is_elif(lines: list[str], node: ast.AST) -> bool:
 
 
 def _binds(node: ast.stmt) -> frozenset[str]:
-    """The names a statement binds, as the extractor's collector records bindings (assignments, `for`
+    """The names a statement binds, as the visitor's collector (`scopes.Collector`) records bindings (assignments, `for`
     targets, `with ... as`)."""
     targets: list[ast.expr]
     if isinstance(node, ast.Import):  # the collector's import table is module-wide, keyed by local name

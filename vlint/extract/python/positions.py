@@ -1,31 +1,21 @@
-"""A fast single pass over a libcst tree, and node positions computed only where they are asked for.
+"""Node positions computed only where a fact needs one, equal to libcst's `PositionProvider`.
 
-libcst's own machinery is exact but costs, on vLLM's sources, about twice the parse for each visit (its
-visitors rebuild every node they pass) and about twice again for `PositionProvider` (a code-generation pass
-over every node, whitespace included). The extractor needs neither at that price: it reads a few dozen
-nodes of a file. So:
-
-* `Walk` visits every node once, without rebuilding anything, calling the visitor's `visit_<Type>` and
-  `leave_<Type>` methods (libcst's naming), numbering the statements in source order and remembering which
-  statement owns each node. Whitespace, comments, parentheses and punctuation are not visited: nothing
-  reads them.
-* `Positions` gives the same `CodePosition` libcst's `PositionProvider` would. Each statement is anchored
-  by the matching statement of CPython's `ast` (its `lineno`/`col_offset`, free once the file is parsed);
-  the positions inside one statement come from libcst's own position code generation run over that
-  statement alone (for a compound statement, over its header with the body left out), started at the
-  anchor. The two statement lists are matched in source order and checked kind by kind, and each small
-  statement's computed end is checked against `ast`'s; when anything disagrees (syntax CPython does not
-  have, a byte-order mark, a node outside every statement) the whole file falls back to
-  `PositionProvider`, so a position is never approximate.
+libcst's `PositionProvider` is exact but costs about twice the parse on vLLM's sources (a code-generation pass
+over every node, whitespace included), and the visitor needs a few positions a file. `Positions` gives the
+same `CodePosition`. Each statement is anchored by the matching statement of CPython's `ast` (its
+`lineno`/`col_offset`, free once the file is parsed); the positions inside one statement come from CPython's
+matching call or constant where the two trees agree, else from libcst's own position code generation run
+over that statement alone (for a compound statement, over its header with the body left out), started at
+the anchor. The two statement lists are matched in source order and checked kind by kind, and each small
+statement's computed end is checked against `ast`'s; when anything disagrees (syntax CPython does not have,
+a byte-order mark, a node outside every statement) the whole file falls back to `PositionProvider`, so a
+position is never approximate. tests/test_python_walk.py compares every node's position with libcst's.
 """
 
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
@@ -34,30 +24,7 @@ from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-_NOT_WALKED = frozenset({
-    "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "lines_after_decorators",
-    "header", "footer", "comma", "semicolon", "equal", "colon", "newline", "trailing_whitespace", "operator",
-    "asynchronous", "dot", "relative", "star", "indent", "default_indent", "default_newline", "encoding",
-    "has_trailing_newline", "first_line", "last_line", "empty_lines", "leading_whitespace",
-    "first_colon", "second_colon", "trailing_comma", "separator",
-})
-# Where libcst's visitors take a node's children in another order than its dataclass fields (source
-# order: decorators before the name, a keyword before its value); tests/test_cstwalk.py re-derives this
-# table from libcst's own `_visit_and_replace_children`, so an upgrade that changes it fails there.
-VISIT_ORDER: dict[str, tuple[str, ...]] = {
-    "Arg": ("keyword", "value"),
-    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
-    "ExceptHandler": ("type", "name", "body"),
-    "ExceptStarHandler": ("type", "name", "body"),
-    "FormattedStringExpression": ("expression", "format_spec", "conversion"),
-    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
-    "IfExp": ("body", "test", "orelse"),
-    "MatchCase": ("pattern", "guard", "body"),
-    "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
-    "TemplatedStringExpression": ("expression", "format_spec", "conversion"),
-    "TypeAlias": ("name", "type_parameters", "value"),
-}
-_ANCHORS = (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.ExceptHandler, cst.ExceptStarHandler)
+from vlint.extract.python.walk import VISIT_ORDER, Walk, walked_fields
 
 # libcst statement class -> the `ast` classes it can be
 _AST_KINDS: dict[str, tuple[str, ...]] = {
@@ -67,75 +34,6 @@ _AST_KINDS: dict[str, tuple[str, ...]] = {
     "With": ("With", "AsyncWith"),
     "ExceptStarHandler": ("ExceptHandler",),
 }
-
-_Info = tuple[tuple[str, ...], bool, "Callable[[Any], Any] | None", "Callable[[Any], Any] | None"]
-
-
-def walked_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls)
-                 if f.name not in _NOT_WALKED and not f.name.startswith("whitespace"))
-
-
-class Walk:
-    """One pass over a module: the visitor's `visit_X(node)` before a node's children, `leave_X(node)`
-    after them (a `False` from `visit_X` is not honoured: every node is seen)."""
-
-    def __init__(self, visitor: object) -> None:
-        self.visitor = visitor
-        self.statements: list[CSTNode] = []
-        self.owner: dict[int, int] = {}  # id(node) -> index of the statement that owns it, -1 for none
-        self.calls: list[tuple[int, cst.Call]] = []  # every call, in walk order, with its statement
-        self._info: dict[type, _Info] = {}
-
-    def _describe(self, cls: type) -> _Info:
-        name = cls.__name__
-        fields = VISIT_ORDER.get(name) or walked_fields(cls)
-        info = (fields, issubclass(cls, _ANCHORS), getattr(self.visitor, f"visit_{name}", None),
-                getattr(self.visitor, f"leave_{name}", None))
-        self._info[cls] = info
-        return info
-
-    def run(self, module: cst.Module) -> None:
-        statements, owner, infos, describe = self.statements, self.owner, self._info, self._describe
-        calls, call_class = self.calls, cst.Call
-        shapes: dict[type, int] = {}  # a field value's class: 1 a node, 2 a sequence, 0 neither (isinstance
-        # on libcst's abstract node class is an ABC check, ten times slower than this look-up)
-
-        def shape(cls: type) -> int:
-            found = shapes[cls] = 1 if issubclass(cls, CSTNode) else 2 if cls is tuple or cls is list else 0
-            return found
-
-        def walk(node: CSTNode, current: int) -> None:
-            cls = node.__class__
-            fields, anchor, visit, leave = infos.get(cls) or describe(cls)
-            if anchor:
-                current = len(statements)
-                statements.append(node)
-            owner[id(node)] = current
-            if cls is call_class:
-                calls.append((current, node))
-            if visit is not None:
-                visit(node)
-            for name in fields:
-                child = getattr(node, name)
-                kind = shapes.get(child.__class__)
-                if kind is None:
-                    kind = shape(child.__class__)
-                if kind == 1:
-                    walk(child, current)
-                elif kind == 2:
-                    for item in child:
-                        if (shapes.get(item.__class__) or shape(item.__class__)) == 1:
-                            walk(item, current)
-            if leave is not None:
-                leave(node)
-
-        try:
-            walk(module, -1)
-        finally:
-            # `walk` refers to itself through its closure: left alone, that cycle (and the statements it
-            # holds) outlives the run until the garbage collector finds it.
-            walk = None  # type: ignore[assignment]
 
 
 def _ast_anchors(tree: ast.Module) -> list[ast.stmt | ast.excepthandler]:
@@ -153,28 +51,6 @@ def _ast_anchors(tree: ast.Module) -> list[ast.stmt | ast.excepthandler]:
 
 
 _NEWLINES = re.compile(r"\r\n?|\n")
-_PARSE_LOCK = threading.Lock()
-
-
-def _unchecked(self: CSTNode) -> None:
-    pass
-
-
-def parse_module(text: str) -> cst.Module:
-    """`libcst.parse_module`, without re-validating each node as the native parser builds it.
-
-    libcst validates every node it constructs in `CSTNode.__post_init__`, its parser's output included
-    (its own comment there: "It might make more sense to move validation work into the visitor, which
-    would allow us to avoid validating the tree when parsing a file"). A tree the parser built from the
-    text is that text's tree; the checks were ~9% of the parse of vLLM's kept files. The hook is put back
-    before this returns, error or not, under a lock so concurrent threads cannot leave it off."""
-    with _PARSE_LOCK:
-        checked = CSTNode.__dict__["__post_init__"]
-        CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
-        try:
-            return cst.parse_module(text)
-        finally:
-            CSTNode.__post_init__ = checked  # type: ignore[method-assign]
 
 
 _SUITE = cst.SimpleStatementSuite(body=[cst.Pass()])
@@ -187,7 +63,7 @@ class Positions:
     def __init__(self, module: cst.Module, text: str, walk: Walk, tree: ast.Module | None,
                  line_of: list[int] | None = None) -> None:
         """`text` is the source; `module` the tree of the source or, when `line_of` is given, of the lines of
-        it that `line_of` lists (`pyslice`): the statements kept are the source's own lines, whole."""
+        it that `line_of` lists (`slicer.py`): the statements kept are the source's own lines, whole."""
         self.module = module
         self.text = text
         self.line_of = line_of

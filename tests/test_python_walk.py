@@ -1,4 +1,5 @@
-"""The fast walk and the on-demand positions (`vlint/extract/cstwalk.py`) against libcst's own machinery:
+"""The fast walk and the on-demand positions (`vlint/extract/python/walk.py`, `positions.py`) against libcst's
+own machinery:
 every node the walk reaches must get exactly the position `PositionProvider` gives it, and the walk must
 see the nodes libcst's visitor sees, in the same order."""
 
@@ -11,7 +12,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from vlint.extract.cstwalk import VISIT_ORDER, Positions, Walk, walked_fields
+from vlint.extract.python.positions import Positions
+from vlint.extract.python.walk import VISIT_ORDER, Walk, walked_fields
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -197,20 +199,35 @@ def test_visit_order_table_matches_libcst() -> None:
     assert derived == VISIT_ORDER
 
 
-def test_parse_without_revalidation_builds_the_same_tree_and_restores_validation() -> None:
-    from libcst._nodes.base import CSTNode
+def test_a_worker_without_node_validation_builds_the_same_trees() -> None:
+    """`cstparse.skip_node_validation` (vlint's worker processes only) changes libcst for its whole process:
+    checked in a process of its own, against the validated parse of the same files."""
+    import subprocess
+    import sys
 
-    from vlint.extract.cstwalk import parse_module
-
-    hook = CSTNode.__dict__["__post_init__"]
+    script = """
+import sys
+from pathlib import Path
+import libcst as cst
+from vlint.extract.python import cstparse
+texts = [Path(p).read_text(encoding="utf-8") for p in sys.argv[1:]]
+validated = [cst.parse_module(t) for t in texts]
+cstparse.skip_node_validation()
+assert all(cstparse.parse(t).deep_equals(v) for t, v in zip(texts, validated))
+try:
+    cstparse.parse("def broken(:\\n")
+except cst.ParserSyntaxError:
+    pass
+else:
+    raise AssertionError("a syntax error went through")
+cst.Name("not a name")  # no longer validated in this process
+print("same", len(texts))
+"""
     files = [*sorted((ROOT / "vlint").rglob("*.py")), *sorted((ROOT / "tests" / "golden").rglob("*.py"))]
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        assert parse_module(text).deep_equals(cst.parse_module(text)), path
-    with pytest.raises(cst.ParserSyntaxError):
-        parse_module("def broken(:\n")
-    assert CSTNode.__dict__["__post_init__"] is hook
-    with pytest.raises(cst.CSTValidationError):  # validation is back for nodes built by hand
+    done = subprocess.run([sys.executable, "-c", script, *map(str, files)], capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.split() == ["same", str(len(files))], done.stderr[-2000:]
+    with pytest.raises(cst.CSTValidationError):  # this process still validates
         cst.Name("not a name")
 
 
@@ -237,7 +254,7 @@ def test_call_starts_come_from_cpython_and_equal_libcst() -> None:
 def test_literal_starts_come_from_cpython_and_equal_libcst() -> None:
     """Strings, numbers, True/False/None and `...` asked for first take CPython's `Constant` start; f-strings
     and what is inside them are left to code generation. Both agree with PositionProvider everywhere."""
-    from vlint.extract.cstwalk import _LITERALS
+    from vlint.extract.python.positions import _LITERALS
 
     text = '''
 MODEL = "Qwen/Qwen2.5-14B"

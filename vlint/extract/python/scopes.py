@@ -1,0 +1,272 @@
+"""What names mean inside one module: scopes, bindings, imports, argparse and click defaults, and every call
+with the scope it is made in, collected in the one pass over libcst's tree (`walk.Walk`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import libcst as cst
+
+from vlint.extract.python.positions import Positions
+from vlint.facts import Value
+
+
+class Binding:
+    """What a name is bound to, and on which line: `line` may be given as a function, so a binding that is
+    never looked up never has its position computed."""
+
+    __slots__ = ("node", "_line", "value")
+
+    def __init__(self, node: cst.BaseExpression | None, line: int | Callable[[], int],
+                 value: Value | None = None) -> None:
+        self.node = node
+        self._line = line
+        self.value = value  # a precomputed value (parameter defaults, argparse)
+
+    @property
+    def line(self) -> int:
+        if not isinstance(self._line, int):
+            self._line = self._line()
+        return self._line
+
+
+@dataclass
+class Scope:
+    kind: str  # module | function | class
+    parent: Scope | None
+    names: dict[str, list[Binding]] = field(default_factory=dict)
+    params: dict[str, Binding] = field(default_factory=dict)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.names.setdefault(name, []).append(binding)
+
+    def lookup(self, name: str, line: int) -> Binding | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if scope.kind == "class" and scope is not self:
+                scope = scope.parent  # class bodies are not visible from methods
+                continue
+            found = scope.names.get(name)
+            if found:
+                before = [b for b in found if b.line <= line] or found
+                return before[-1]
+            if name in scope.params:
+                return scope.params[name]
+            scope = scope.parent
+        return None
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for Name/Attribute chains; None for anything else (calls, subscripts)."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def attribute_chain(node: cst.BaseExpression) -> list[str]:
+    """The trailing attribute names of a callee, even when its root is a call (`OpenAI().chat...`)."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        elif isinstance(node, cst.Name):
+            parts.append(node.value)
+            break
+        elif isinstance(node, cst.Call):
+            node = node.func
+            parts.append("()")
+        else:
+            break
+    return list(reversed(parts))
+
+
+def _line_of(box: list[Positions], node: cst.CSTNode) -> int:
+    return box[0].line(node)
+
+
+class Collector:
+    """The one walk (`walk.Walk`): bindings per scope, imports, argparse options, class attributes, and
+    every call with the scope it is made in, for the visitor to read once all bindings are known."""
+
+    @property
+    def positions(self) -> Positions:  # set once the walk is over; lines are asked for lazily
+        return self._positions[0]
+
+    @positions.setter
+    def positions(self, value: Positions) -> None:
+        self._positions[0] = value
+
+    def __init__(self) -> None:
+        self._positions: list[Positions] = [None]  # type: ignore[list-item]  # one box, filled after the walk
+        self.module_scope = Scope("module", None)
+        self.scope = self.module_scope
+        self.scope_of: dict[int, Scope] = {}
+        self.imports: dict[str, str] = {}
+        self.argparse: dict[str, Binding] = {}
+        self.self_attrs: dict[str, list[Binding]] = {}
+        self.all_bindings: dict[str, list[Binding]] = {}
+        self.class_stack: list[str] = []
+        self.classes: dict[str, Scope] = {}
+        self.from_imports: dict[str, tuple[str, str]] = {}
+        self.calls: list[tuple[cst.Call, Scope]] = []
+
+    def _line(self, node: cst.CSTNode) -> Callable[[], int]:
+        # Not a closure over `self`: that would make every binding a cycle back to the collector, which
+        # keeps the file's whole tree alive until the garbage collector comes by.
+        return partial(_line_of, self._positions, node)
+
+    def _push(self, node: cst.CSTNode, kind: str) -> None:
+        self.scope = Scope(kind, self.scope)
+        self.scope_of[id(node)] = self.scope
+
+    def _pop(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.scope_of[id(node)] = self.module_scope
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.bind(node.name.value, Binding(None, self._line(node)))
+        self._push(node, "class")
+        self.classes[node.name.value] = self.scope
+        self.class_stack.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._pop()
+        self.class_stack.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.scope.bind(node.name.value, Binding(None, self._line(node)))
+        self._push(node, "function")
+        params = node.params
+        option_defaults = self._click_option_defaults(node)
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            line: int | Callable[[], int] = self._line(param)
+            if param.default is not None:
+                self.scope.params[param.name.value] = Binding(param.default, line)
+            elif param.name.value in option_defaults:
+                self.scope.params[param.name.value] = option_defaults[param.name.value]
+            else:
+                self.scope.params[param.name.value] = Binding(None, line)
+
+    def _click_option_defaults(self, node: cst.FunctionDef) -> dict[str, Binding]:
+        """`@click.option("--model-name", default=X)` gives parameter `model_name` the default X."""
+        out: dict[str, Binding] = {}
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call) or attribute_chain(call.func)[-1:] != ["option"]:
+                continue
+            names = [a.value.evaluated_value for a in call.args
+                     if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+            names = [n for n in names if isinstance(n, str)]
+            default = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "default"),
+                           None)
+            plain = [n for n in names if not n.startswith("-")]
+            longs = [n for n in names if n.startswith("--")]
+            dest = plain[0] if plain else (longs[0].lstrip("-").split("/")[0].replace("-", "_") if longs else None)
+            if dest and default is not None:
+                out[dest] = Binding(default, self._line(decorator))
+        return out
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._push(node, "function")
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._pop()
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.imports[alias.asname.name.value] = full
+            else:
+                self.imports[full.split(".")[0]] = full.split(".")[0]
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted_name(node.module) if node.module is not None else ""
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports[local] = f"{module}.{name}" if module else name
+            dots = "." * len(node.relative)
+            self.from_imports[local] = (f"{dots}{module}", name)
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
+                     line: int | Callable[[], int]) -> None:
+        if isinstance(target, cst.Name):
+            binding = Binding(value, line)
+            self.scope.bind(target.value, binding)
+            self.all_bindings.setdefault(target.value, []).append(binding)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value in ("self", "cls"):
+                self.self_attrs.setdefault(target.attr.value, []).append(Binding(value, line))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values: Sequence[cst.BaseExpression | None]
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
+                values = [e.value for e in value.elements]
+            else:
+                values = [None] * len(target.elements)
+            for element, sub in zip(target.elements, values, strict=False):
+                self._bind_target(element.value, sub, line)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        line = self._line(node)
+        for target in node.targets:
+            self._bind_target(target.target, node.value, line)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind_target(node.target, node.value, self._line(node))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        # `x += ...` makes x's value unknowable statically.
+        self._bind_target(node.target, None, self._line(node))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None, self._line(node))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node.item, self._line(node))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append((node, self.scope))
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if name == "add_argument":
+            self._record_argparse(node)
+
+    def _record_argparse(self, node: cst.Call) -> None:
+        flags = [a.value for a in node.args if a.keyword is None]
+        dest: str | None = None
+        default: cst.BaseExpression | None = None
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "dest" and isinstance(arg.value, cst.SimpleString):
+                dest = arg.value.evaluated_value if isinstance(arg.value.evaluated_value, str) else None
+            if arg.keyword is not None and arg.keyword.value == "default":
+                default = arg.value
+        if dest is None:
+            names = [f.evaluated_value for f in flags if isinstance(f, cst.SimpleString)]
+            names = [n for n in names if isinstance(n, str)]
+            longs = [n for n in names if n.startswith("--")]
+            chosen = longs[0] if longs else (names[0] if names else None)
+            if chosen is None:
+                return
+            dest = chosen.lstrip("-").replace("-", "_")
+        if default is not None:
+            self.argparse[dest] = Binding(default, self._line(node))
