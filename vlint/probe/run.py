@@ -65,13 +65,11 @@ class ModelReport:
 
     @property
     def fails(self) -> bool:
-        """Base and reachable by chat (not shown otherwise), or seen echoing or looping."""
+        """Seen echoing or looping; or base, unless the server refused every chat request the probe sent."""
         if any(p.verdict in FAILED_VERDICTS for p in self.probes.values()):
             return True
-        refused = bool(self.probes) and not any(p.reached_by_chat for p in self.probes.values()) and all(
-            p.refused for p in self.probes.values()
-        )
-        return self.model.kind == "base" and not refused
+        chat_refused = bool(self.probes) and all(p.refused and not p.reached_by_chat for p in self.probes.values())
+        return self.model.kind == "base" and not chat_refused
 
 
 @dataclass
