@@ -172,10 +172,11 @@ def test_closed_port_exits_2_with_one_line(capsys) -> None:
         ({"status": {"/v1/models": 503}}, "/models: HTTP 503"),
         ({"raw": {"/v1/models": b"<html>Welcome to nginx</html>"}}, "HTTP 200 but the answer is not JSON"),
         ({"raw": {"/v1/models": b'{"object": "list"}'}}, "has no `data` list"),
+        ({"raw": {"/v1/models": b"[" * 200_000 + b"]" * 200_000}}, "HTTP 200 but the answer is not JSON"),
         ({"raw": {"/v1/models": b"x" * (5 << 20)}}, "over the 4194304-byte limit"),
         ({"raw": {"/v1/models": b"x" * (5 << 20)}, "unsized": True}, "over the 4194304-byte limit"),
     ],
-    ids=["404", "500", "503", "html", "no-data", "oversized", "oversized-no-length"],
+    ids=["404", "500", "503", "html", "no-data", "deeply-nested", "oversized", "oversized-no-length"],
 )
 def test_endpoint_faults_exit_2_with_one_line_each(serve, capsys, behaviour, expected) -> None:
     server = serve(models=[QWEN_BASE], **behaviour)

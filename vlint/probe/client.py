@@ -173,7 +173,7 @@ def _snippet(body: bytes) -> str:
     text = body[: 4 * SNIPPET_CHARS].decode("utf-8", errors="replace")
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         error = data.get("error", data)
@@ -315,7 +315,7 @@ class Client:
         if 200 <= status < 300:
             try:
                 return json.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
                 raise EndpointError(
                     f"{path}: HTTP {status} but the answer is not JSON: {self._quote(data)}"
                 ) from None

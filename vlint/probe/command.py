@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from vlint.probe.client import ClientSettings
-from vlint.probe.report import error_lines, printable, render
+from vlint.probe.report import error_lines, render
 from vlint.probe.run import EXIT_ERROR, ProbeOptions, ProbeUsageError, probe_endpoints
+from vlint.report.escape import printable
 
 
 def run_command(

@@ -1,57 +1,31 @@
 """`vlint probe`'s reports: text, JSON (the endpoints, their models and probes) and SARIF (with a project).
 
 What a server returns is untrusted, as a scanned tree is: model ids, roots, outputs and error messages
-can hold terminal escapes, bidirectional overrides or CI workflow commands. Text output escapes every
-such character, and no line starts with served text (each starts with a fixed word or a bullet); JSON and
-SARIF escape them as `\\uXXXX`. Every report is finally passed through the API key's mask, so a server
-that quotes the key back cannot make vlint print it.
+can hold terminal escapes, bidirectional overrides or CI workflow commands. They go through the scan's
+own escaping (vlint/report/escape.py): text output shows every such character as a visible escape and
+no line starts with served text (each starts with a fixed word or a bullet); JSON and SARIF escape them
+as `\\uXXXX`. Every report is finally passed through the API key's mask, so a server that quotes the
+key back cannot make vlint print it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from typing import Any
 
 from vlint.facts import ParseError
 from vlint.probe.chat import ProbeResult, clip
 from vlint.probe.run import ModelReport, ProbeRun
+from vlint.report.escape import line_head, printable, safe_json
 
 FORMATS = ("text", "json", "sarif")
 SHOWN_SAMPLES = 2
 SHOWN_CHARS = 100
 
-# C0 and C1 controls, DEL, bidirectional marks, embeddings, overrides and isolates, line and paragraph
-# separators, and lone surrogates.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_LEGACY_COMMAND = "##["  # the Actions runner's legacy workflow-command prefix, obeyed anywhere in a line
-
-
-def printable(text: str) -> str:
-    """One line of text for a terminal or a CI log: unsafe characters as visible backslash escapes."""
-
-    def visible(match: re.Match[str]) -> str:
-        char = match.group()
-        return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-
-    return _UNSAFE.sub(visible, text).replace(_LEGACY_COMMAND, "##\\x5b")
-
-
-def _json_safe(rendered: str) -> str:
-    """JSON rendered with `ensure_ascii` keeps only DEL and `##[` raw: escape them (same decoded values)."""
-    return rendered.replace("\x7f", "\\u007f").replace(_LEGACY_COMMAND, "##\\u005b")
-
 
 def _quoted(text: str) -> str:
     return '"' + printable(clip(text, SHOWN_CHARS)) + '"'
-
-
-def _line_head(path: str) -> str:
-    """A scanned path that starts a line: one that would read as a `::command::` gets `./` in front."""
-    path = printable(path)
-    return f"./{path}" if path.lstrip().startswith("::") else path
 
 
 # ---------------------------------------------------------------------------------------------------- JSON
@@ -94,7 +68,7 @@ def render_json(run: ProbeRun) -> str:
     if run.project is not None:
         payload["findings"] = [f.as_dict() for f in run.findings]
     payload["exit_code"] = run.exit_code
-    return _json_safe(json.dumps(payload, indent=2, ensure_ascii=True)) + "\n"
+    return safe_json(json.dumps(payload, indent=2, ensure_ascii=False)) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------- SARIF
@@ -109,8 +83,7 @@ def render_sarif(run: ProbeRun) -> str:
         raise ValueError("SARIF output needs --project (its results point at the project's files)")
     errors = list(run.scan.errors) + [ParseError(e.url, f"probe: {e.error}") for e in run.endpoints if e.error]
     result = replace(run.scan, findings=list(run.findings), errors=errors)
-    rendered = json.dumps(json.loads(render(result, "sarif")), indent=2, ensure_ascii=True)
-    return _json_safe(rendered) + "\n"
+    return render(result, "sarif")  # the renderer escapes what served text may hold
 
 
 # ---------------------------------------------------------------------------------------------------- text
@@ -152,7 +125,7 @@ def _finding_lines(run: ProbeRun) -> list[str]:
     lines = [f"Project {printable(str(run.project))}: {len(run.findings)} finding(s) on requests that reach "
              "these models"]
     for f in run.findings:
-        lines.append(f"{_line_head(f.path)}:{f.line}:{f.column}: {f.rule} [{f.name}] {printable(f.message)}")
+        lines.append(f"{line_head(f.path)}:{f.line}:{f.column}: {f.rule} [{f.name}] {printable(f.message)}")
         if f.verify:
             lines.append(f"    probe: {f.verify.get('verdict')}: {printable(str(f.verify.get('reason')))}")
         lines += [f"    - {printable(item)}" for item in f.evidence]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from vlint.api import Result
 from vlint.classify import ModelOverride
+from vlint.config import Config
 from vlint.findings import Finding
 from vlint.probe import project as linking
 from vlint.probe.chat import SEED_INCIDENT_TEMPERATURE, ProbePlan, ProbeResult, run_probe, skipped
@@ -155,6 +156,39 @@ def _probe_model(client: Client, model: ModelReport, options: ProbeOptions) -> N
             model.probes[temperature] = skipped(str(exc), temperature)
 
 
+def _link_project(run: ProbeRun, project: Path, config: Config) -> None:
+    """Scan the project and give each probed-kind model the project's requests that reach it."""
+    reports = [(e, m) for e in run.endpoints for m in e.models if m.model.probed_by_default]
+    run.scan, uses = linking.scan_project(project, config, [(e.url, m.model) for e, m in reports])
+    for endpoint, model in reports:
+        model.uses = [u for u in uses if u.endpoint == endpoint.url and u.model is model.model]
+
+
+def _probe_endpoint(report: EndpointReport, client: Client, options: ProbeOptions) -> None:
+    try:
+        for model in report.models:
+            if model.model.probed_by_default:
+                _probe_model(client, model, options)
+    except EndpointError as exc:
+        report.error = str(exc)
+    report.requests_sent = client.requests_sent
+
+
+def _linked_findings(run: ProbeRun) -> list[Finding]:
+    """The project findings the probe reports, each once per endpoint (the aliases of one root, as
+    `--served-model-name a b` lists them, share the root's findings)."""
+    seen: set[tuple[int, str]] = set()
+    out: list[Finding] = []
+    for report in run.endpoints:
+        for model in report.models:
+            for use in model.uses:
+                kept = linking.judged(use, linking.nearest(model.probes, use.temperature))
+                if kept is not None and (id(use.finding), use.endpoint) not in seen:
+                    seen.add((id(use.finding), use.endpoint))
+                    out.append(kept)
+    return sorted(out, key=Finding.sort_key)
+
+
 def probe_endpoints(urls: Sequence[str], options: ProbeOptions) -> ProbeRun:
     """Probe every URL; raises ProbeUsageError before any request when the options cannot work."""
     key, key_source = api_key(options)
@@ -171,33 +205,11 @@ def probe_endpoints(urls: Sequence[str], options: ProbeOptions) -> ProbeRun:
     listed = [_list(url, options, make_client, overrides) for url in urls]
     run = ProbeRun([report for report, _ in listed], project=options.project, key=key,
                    chat_probe=options.chat_probe)
-
     if options.project is not None and config is not None:
-        served = [(r.url, m.model) for r, _ in listed for m in r.models if m.model.probed_by_default]
-        run.scan, uses = linking.scan_project(options.project, config, served)
-        for report, _ in listed:
-            for model in report.models:
-                model.uses = [u for u in uses if u.endpoint == report.url and u.model is model.model]
-
-    for report, client in listed:
-        if client is None or report.error:
-            continue
-        if options.chat_probe:
-            try:
-                for model in report.models:
-                    if model.model.probed_by_default:
-                        _probe_model(client, model, options)
-            except EndpointError as exc:
-                report.error = str(exc)
-        report.requests_sent = client.requests_sent
-
-    seen: set[tuple[int, str]] = set()  # aliases of one root (`--served-model-name a b`) share its findings
-    for report in run.endpoints:
-        for model in report.models:
-            for use in model.uses:
-                kept = linking.judged(use, linking.nearest(model.probes, use.temperature))
-                if kept is not None and (id(use.finding), use.endpoint) not in seen:
-                    seen.add((id(use.finding), use.endpoint))
-                    run.findings.append(kept)
-    run.findings.sort(key=Finding.sort_key)
+        _link_project(run, options.project, config)
+    if options.chat_probe:
+        for report, client in listed:
+            if client is not None and not report.error:
+                _probe_endpoint(report, client, options)
+    run.findings = _linked_findings(run)
     return run
