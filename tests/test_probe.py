@@ -494,3 +494,50 @@ def test_scan_never_sends_a_request(serve, capsys, tmp_path, monkeypatch) -> Non
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert code == 1 and {f["rule"] for f in findings} == {"VL001", "VL002"}  # it did read the project
     assert server.hits == [] and connects == []
+
+
+# ------------------------------------------------------------------------------------------ client rules
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "followed"),
+    [
+        ("http://h:8000/v1/models", "http://h:8000/v1/models/", True),
+        ("http://h:8000/v1/models", "http://H:8000/x", True),  # host names are case-insensitive
+        ("http://h/v1/models", "https://h/v1/models", True),  # up to https on the same host
+        ("https://h/v1/models", "http://h/v1/models", False),  # never down to http: the key would be clear text
+        ("http://h:8000/v1/models", "http://h:9000/v1/models", False),
+        ("http://h:8000/v1/models", "http://other:8000/v1/models", False),
+        ("http://h/v1/models", "http://h.evil.example/v1/models", False),
+    ],
+)
+def test_redirect_rule(current: str, target: str, followed: bool) -> None:
+    from vlint.probe.client import _same_host
+
+    assert _same_host(current, target) is followed
+
+
+@pytest.mark.parametrize(
+    ("given", "base"),
+    [
+        ("http://h:8000", "http://h:8000/v1"),
+        ("http://h:8000/", "http://h:8000/v1"),
+        ("http://h:8000/v1/", "http://h:8000/v1"),
+        ("https://gw.example/team/llm/v1", "https://gw.example/team/llm/v1"),
+        ("https://gw.example/team/llm", "https://gw.example/team/llm/v1"),
+    ],
+)
+def test_endpoint_base(given: str, base: str) -> None:
+    from vlint.probe.client import endpoint_base
+
+    assert endpoint_base(given) == base
+
+
+def test_the_key_has_no_printable_form() -> None:
+    from vlint.probe.client import Client, ClientSettings, Secret
+
+    secret = Secret(KEY)
+    client = Client("http://127.0.0.1:9/v1", ClientSettings(), secret)
+    for text in (repr(secret), str(secret), f"{secret}", repr(client), repr(vars(client))):
+        assert KEY not in text
+    assert secret.mask(f'x {KEY} y "{KEY}"') == 'x <redacted> y "<redacted>"'

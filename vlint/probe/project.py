@@ -106,12 +106,11 @@ def judged(use: Use, probe: ProbeResult | None) -> Finding | None:
         return None
     ours = {_OVERRIDE_NOTE.format(pattern=glob.escape(n)) for n in model.names}
     evidence = [e for e in finding.evidence if not any(e.startswith(o) for o in ours)]
-    served_at = f"served at {use.endpoint} as `{model.id}`" + (f" from root `{model.root}`" if model.root else "")
     kept = replace(
         finding,
         model_kind=model.kind,
         confidence="high" if observed else model.confidence,  # type: ignore[arg-type]
-        evidence=list(dict.fromkeys([*evidence, served_at, *model.evidence])),
+        evidence=list(dict.fromkeys([*evidence, f"listed by {use.endpoint}/models", *model.evidence])),
     )
     if model.kind != "base":
         kept.message = (

@@ -113,9 +113,9 @@ def _model_lines(report: ModelReport, chat_probe: bool) -> list[str]:
         why = "a chat model" if not m.probed_by_default else "--no-chat-probe" if not chat_probe else \
             "the endpoint failed first"
         lines.append(f"      chat probe: not run ({why})")
-    for use in report.uses[:5]:
-        f = use.finding
-        lines.append(f"      used by {printable(f.path)}:{f.line}:{f.column} ({f.api}, temperature {f.temperature})")
+    sites = {(u.finding.path, u.finding.line, u.finding.column): u.finding for u in report.uses}
+    for (path, line, column), f in list(sites.items())[:5]:
+        lines.append(f"      used by {printable(path)}:{line}:{column} ({f.api}, temperature {f.temperature})")
     return lines
 
 
