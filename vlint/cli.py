@@ -218,6 +218,36 @@ def _verify_exit_code(result: Any, static_code: int) -> int:
 
 
 @cli.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="Output format (sarif needs --project).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("--project", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Link the served aliases to this project's requests and report their findings.")
+@click.option("--online", is_flag=True, help="Ask the Hugging Face Hub about served models (cached).")
+@click.option("--chat-probe/--no-chat-probe", default=True, show_default=True,
+              help="Send a few chat requests to base and unknown models, with a completions control.")
+@click.option("--samples", type=click.IntRange(1, 16), default=2, show_default=True, help="Samples per prompt.")
+@click.option("--api-key-env", metavar="NAME", help="Variable holding the API key (default: OPENAI_API_KEY if set).")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Trust this CA bundle instead of the system's (a private CA).")
+@click.option("--timeout", type=click.FloatRange(0, 600, min_open=True), default=30.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--max-requests", type=click.IntRange(1, 5000), default=200, show_default=True,
+              help="At most this many requests per endpoint.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def probe(urls: tuple[str, ...], fmt: str, output: Path | None, project: Path | None, online: bool,
+          chat_probe: bool, samples: int, api_key_env: str | None, ca_bundle: Path | None, timeout: float,
+          max_requests: int, quiet: bool) -> None:
+    """Ask running OpenAI-compatible servers (vLLM) what they serve; probe base models' chat for echo."""
+    from vlint.probe.command import run_command
+
+    raise SystemExit(run_command(
+        urls, fmt=fmt, output=output, project=project, online=online, chat_probe=chat_probe, samples=samples,
+        api_key_env=api_key_env, ca_bundle=ca_bundle, timeout=timeout, max_requests=max_requests, quiet=quiet))
+
+
+@cli.command()
 @click.argument("models", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--online", is_flag=True, help="Ask the Hugging Face Hub (cached).")

@@ -20,6 +20,9 @@ PROBES: tuple[str, ...] = (
 CONTINUATION_TEMPLATE = "Question: {text}\nAnswer:"
 """How the control phrases a prompt for completion: the continuation shape a base model is good at."""
 
+CONTROL_TEMPERATURE = 0.8
+"""The control's temperature: how a base model is meant to be sampled (`--verify` and `vlint probe`)."""
+
 
 def continuation_prompt(text: str) -> str:
     """The control's completion prompt for an instruction `text`."""

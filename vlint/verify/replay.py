@@ -22,12 +22,11 @@ from typing import Any
 from vlint.findings import Finding
 from vlint.verify.engine import Engine, EngineJob, EngineResult, ReplayRequest, SubprocessEngine
 from vlint.verify.metrics import Rates, ScoredOutput, rates, score_output
-from vlint.verify.probes import PROBES, continuation_prompt
+from vlint.verify.probes import CONTROL_TEMPERATURE, PROBES, continuation_prompt
 from vlint.verify.verdict import judge
 
 REPLAYED_RULES = frozenset({"VL001", "VL002"})
 CHAT_APIS = frozenset({"chat", "offline-chat"})
-CONTROL_TEMPERATURE = 0.8
 INSTALL_HINT = "vLLM is not installed: pip install 'vlint[verify]'"
 
 
