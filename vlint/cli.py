@@ -270,8 +270,8 @@ def _emit(text: str, output: Path | None) -> None:
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    else:  # colour codes are there only when asked for (`report.style`): click must not strip them
+        click.echo(text, nl=False, color=True)
 
 
 def _require_paths(targets: Sequence[str]) -> None:

@@ -85,8 +85,8 @@ def _span_edits(text: str, path: str, sites: list[NameSite], new: str) -> tuple[
     for site in sites:
         edit = span_edit(text, path, site.line, site.column, site.text, new)
         if edit is None:
-            missed.append(replace(site, problem=f"the text there is not the plain name `{site.text}` ({site.origin}): "
-                                                "computed or templated"))
+            missed.append(replace(site, problem=f"the text there is not the name `{site.text}` itself ({site.origin}): "
+                                                "it is computed, templated or set elsewhere"))
         else:
             made.append(edit)
     return made, missed

@@ -60,9 +60,9 @@ def splice(text: str, edits: list[Edit]) -> str:
     """`text` with single-line `edits` applied; each must still find its `old` text where it says."""
     lines = text.splitlines(keepends=True)
     for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
-        row = lines[edit.line - 1]
         start, end = edit.column - 1, edit.end_column - 1
-        if edit.end_line != edit.line or row[start:end] != edit.old:
-            raise ValueError(f"{edit.path}:{edit.line}:{edit.column}: the file changed since it was scanned")
+        row = lines[edit.line - 1] if 1 <= edit.line <= len(lines) else ""
+        if edit.end_line != edit.line or locate(row.rstrip("\r\n"), edit.column, edit.old) != (start, end):
+            raise ValueError(f"{edit.path}: the file changed since it was scanned")
         lines[edit.line - 1] = row[:start] + edit.new + row[end:]
     return "".join(lines)
