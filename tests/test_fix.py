@@ -71,7 +71,7 @@ def changed_lines(before: dict[str, bytes], after: dict[str, bytes]) -> list[tup
     for path in sorted(before):
         old, new = before[path].decode().splitlines(), after[path].decode().splitlines()
         assert len(old) == len(new), path
-        out.extend((path, a, b) for a, b in zip(old, new) if a != b)
+        out.extend((path, a, b) for a, b in zip(old, new, strict=True) if a != b)
     return out
 
 
@@ -103,7 +103,7 @@ def test_diff_shows_three_lines_fix_changes_exactly_those_and_a_rescan_is_clean(
     code, out, err = cli(root, monkeypatch, capsys, "--fix")
     after = snapshot(root)
     changes = changed_lines(before, after)
-    assert [(a, b) for _, a, b in changes] == list(zip(removed, added))  # exactly the lines the diff showed
+    assert [(a, b) for _, a, b in changes] == list(zip(removed, added, strict=True))  # exactly the lines the diff showed
     assert [(path, b) for path, _, b in changes] == [
         ("app/client.py", '    model="Qwen/Qwen2.5-14B-Instruct",'),
         ("deploy/vllm.yaml", '          args: ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--served-model-name", '
