@@ -15,7 +15,7 @@ from tests.conftest import REPO, scan_dir
 from tests.test_hub import FakeHub, fake_hub, isolated_env  # noqa: F401 - pytest fixtures
 from vlint.classify import CHAT_KINDS, classify_name
 from vlint.cli import main
-from vlint.fix import build_patches
+from vlint.fix import build_patches, write_patches
 from vlint.fix.siblings import SAFE_ID, curated
 
 SCHEMA = REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json"
@@ -351,3 +351,23 @@ def test_fixing_a_golden_project_removes_exactly_the_fixable_findings(name, tmp_
     assert remaining == rest and not remaining & fixable
     cli(root, monkeypatch, capsys, "--fix")
     assert snapshot(root) == after
+
+
+# ---- the rule documents' bad examples: fixing them settles every finding marked fixable -------------------
+
+def _bad_example_groups():
+    from tests.test_rule_docs import _example_groups
+
+    return [p for p in _example_groups() if "-Example-" in p.id]
+
+
+@pytest.mark.parametrize("code, examples", _bad_example_groups())
+def test_fixing_a_documented_bad_example_settles_its_fixable_findings(tmp_path, code, examples):
+    for example in examples:
+        (tmp_path / example.filename).write_text(example.body, encoding="utf-8")
+    result = scan_dir(tmp_path, select=("ALL",))
+    fixable = {(f.rule, f.path, f.line) for f in result.findings if f.fixable}
+    write_patches(build_patches({f.autofix for f in result.findings if f.fixable}, tmp_path), tmp_path)
+    after = scan_dir(tmp_path, select=("ALL",))
+    assert not {(f.rule, f.path, f.line) for f in after.findings} & fixable
+    assert not after.errors
