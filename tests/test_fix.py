@@ -129,7 +129,7 @@ def test_json_and_sarif_carry_the_fixes_that_fix_applies(project, monkeypatch, c
     edits = {(e["path"], e["line"], e["column"], e["deleted"], e["inserted"])
              for f in findings for fix in f["fixes"] for e in fix["edits"]}
     assert edits == {
-        ("app/client.py", 5, 11, '"Qwen/Qwen2.5-14B"', '"Qwen/Qwen2.5-14B-Instruct"'),
+        ("app/client.py", 5, 12, "Qwen/Qwen2.5-14B", "Qwen/Qwen2.5-14B-Instruct"),
         ("deploy/vllm.yaml", 11, 30, "meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B-Instruct"),
         ("scripts/serve.sh", 3, 12, "Qwen/Qwen2.5-14B", "Qwen/Qwen2.5-14B-Instruct"),
     }
@@ -249,6 +249,16 @@ def test_python_literals_change_through_the_codemod_and_nothing_else_does(tmp_pa
     assert (tmp_path / "c.py").read_bytes() == b"\xef\xbb\xbf" + expected.encode() and code == 0
 
 
+def test_the_codemod_swaps_only_a_whole_plain_literal():
+    from vlint.fix.pyliteral import swap_literals
+
+    source = 'a = "Qwen/Qwen2.5-7B" "-Base"\nb = ("Qwen/Qwen2.5-7B")\nc = b"Qwen/Qwen2.5-7B"\n'
+    targets = {(1, 6): ("Qwen/Qwen2.5-7B", "X"), (2, 7): ("Qwen/Qwen2.5-7B", "X"), (3, 7): ("Qwen/Qwen2.5-7B", "X")}
+    after, edits = swap_literals(source, "m.py", targets)
+    assert after == source.replace('b = ("Qwen/Qwen2.5-7B")', 'b = ("X")')
+    assert [(e.line, e.column, e.end_column, e.old) for e in edits] == [(2, 6, 23, '"Qwen/Qwen2.5-7B"')]
+
+
 def test_the_diff_escapes_what_it_quotes(project, monkeypatch, capsys):
     root = project({"serve.sh": "echo '\x1b[31mred\x1b[0m'\nvllm serve Qwen/Qwen2.5-7B --served-model-name m\n",
                     "c.py": ALIAS_CLIENT.replace("shared", "m").format(comment="")})
@@ -284,6 +294,11 @@ def test_a_file_changed_after_the_scan_is_not_patched(project):
     result = scan_dir(root)
     (root / "scripts/serve.sh").write_text("vllm serve Qwen/Qwen2.5-14B-Base --port 8001\n")
     with pytest.raises(ValueError, match="scripts/serve.sh: the file changed since it was scanned"):
+        build_patches({f.autofix for f in result.findings if f.autofix}, root)
+    (root / "scripts/serve.sh").write_text(DONE_WHEN["scripts/serve.sh"].replace("        ", ""))
+    client = root / "app/client.py"
+    client.write_text(client.read_text().replace('model="Qwen/Qwen2.5-14B",', 'model="Qwen/Qwen2.5-14B" "-Base",'))
+    with pytest.raises(ValueError, match="app/client.py: the file changed since it was scanned"):
         build_patches({f.autofix for f in result.findings if f.autofix}, root)
 
 

@@ -58,6 +58,7 @@ class Autofix:
     source: str
     edits: tuple[Edit, ...] = ()
     note: str = ""
+    digests: tuple[tuple[str, str], ...] = ()  # (path, sha256 of the text the edits were planned on)
 
     @property
     def applicable(self) -> bool:

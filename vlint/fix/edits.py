@@ -5,6 +5,7 @@ kept); a file that is not UTF-8, or is reached through a symbolic link, is never
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -45,13 +46,20 @@ def is_python(path: str) -> bool:
     return path.endswith((".py", ".pyi"))
 
 
-def plan_file_edits(sites: Iterable[NameSite], new: str, cwd: Path) -> tuple[list[Edit], list[NameSite]]:
-    """The exact edits that write `new` at every site, and the sites where that is impossible (with why)."""
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def plan_file_edits(sites: Iterable[NameSite], new: str, cwd: Path
+                    ) -> tuple[list[Edit], list[NameSite], dict[str, str]]:
+    """The exact edits that write `new` at every site, the sites where that is impossible (with why), and
+    the digest of each file's text as planned on (a patch is refused once the file differs)."""
     by_path: dict[str, list[NameSite]] = {}
     for site in sites:
         by_path.setdefault(site.path, []).append(site)
     edits: list[Edit] = []
     problems: list[NameSite] = []
+    digests: dict[str, str] = {}
     for path, path_sites in sorted(by_path.items()):
         text, _, why = read_for_edit(cwd / path)
         if text is None:
@@ -60,22 +68,29 @@ def plan_file_edits(sites: Iterable[NameSite], new: str, cwd: Path) -> tuple[lis
         made, missed = (_python_edits if is_python(path) else _span_edits)(text, path, path_sites, new)
         edits.extend(made)
         problems.extend(missed)
-    return edits, problems
+        digests[path] = digest(text)
+    return edits, problems, digests
 
 
 def _python_edits(text: str, path: str, sites: list[NameSite], new: str) -> tuple[list[Edit], list[NameSite]]:
+    """Planned on the text first (a plain `"name"` literal where the facts point: no parse, no libcst
+    import, which a warm run would otherwise pay for); the rest through the codemod, which also knows string
+    prefixes and escapes. The file itself is always changed by the codemod (`build_patches`)."""
+    made, rest = _span_edits(text, path, sites, new)
+    if not rest:
+        return made, []
     import libcst as cst
 
     from vlint.fix.pyliteral import swap_literals
 
     try:
-        _, made = swap_literals(text, path, {(s.line, s.column): (s.text, new) for s in sites})
+        _, by_tree = swap_literals(text, path, {(s.line, s.column): (s.text, new) for s in rest})
     except cst.ParserSyntaxError:
-        return [], [replace(s, problem="the file does not parse as Python") for s in sites]
-    found = {(e.line, e.column) for e in made}
+        return made, [replace(s, problem="the file does not parse as Python") for s in rest]
+    found = {(e.line, e.column) for e in by_tree}
     missed = [replace(s, problem=f"it is not one plain string literal ({s.origin}): computed or templated")
-              for s in sites if (s.line, s.column) not in found]
-    return made, missed
+              for s in rest if (s.line, s.column) not in found]
+    return made + by_tree, missed
 
 
 def _span_edits(text: str, path: str, sites: list[NameSite], new: str) -> tuple[list[Edit], list[NameSite]]:
@@ -96,8 +111,10 @@ def build_patches(fixes: Iterable[Autofix], cwd: Path) -> list[FilePatch]:
     """The new text of every file the applicable `fixes` touch, each edit checked again against the file
     as it is now. Raises `ValueError` naming the file when one changed since it was scanned."""
     by_path: dict[str, dict[tuple[int, int], tuple[Edit, Autofix]]] = {}
+    planned_on: dict[str, str] = {}
     for fix in fixes:
         if fix.applicable:
+            planned_on.update(fix.digests)
             for edit in fix.edits:
                 by_path.setdefault(edit.path, {})[(edit.line, edit.column)] = (edit, fix)
     patches = []
@@ -105,18 +122,18 @@ def build_patches(fixes: Iterable[Autofix], cwd: Path) -> list[FilePatch]:
         text, bom, why = read_for_edit(cwd / path)
         if text is None:
             raise ValueError(f"{path}: {why}")
+        if planned_on.get(path) != digest(text):
+            raise ValueError(f"{path}: the file changed since it was scanned")
         edits = [edit for edit, _ in planned.values()]
-        if is_python(path):
+        from vlint.fix.spans import splice
+
+        after = splice(text, edits)  # raises when an edit no longer finds its text
+        if is_python(path):  # Python is changed by the codemod, which must come to the same text
             from vlint.fix.pyliteral import swap_literals
 
             targets = {key: (fix.model, fix.replacement or "") for key, (_, fix) in planned.items()}
-            after, made = swap_literals(text, path, targets)
-            if sorted(made, key=_order) != sorted(edits, key=_order):
+            if swap_literals(text, path, targets)[0] != after:
                 raise ValueError(f"{path}: the file changed since it was scanned")
-        else:
-            from vlint.fix.spans import splice
-
-            after = splice(text, edits)
         patches.append(FilePatch(path, text, after, tuple(sorted(edits, key=_order)), bom))
     return patches
 

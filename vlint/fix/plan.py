@@ -140,12 +140,13 @@ def _plan_group(group: _Group, held: dict[tuple[str, int, int, str], Finding], c
     blocked = [s for s in sites if s.problem]
     if blocked:
         return Autofix(model, sibling.model, sibling.source, note=_places_note(blocked))
-    edits, problems = plan_file_edits(sites, sibling.model, cwd)
+    edits, problems, digests = plan_file_edits(sites, sibling.model, cwd)
     if problems:
         return Autofix(model, sibling.model, sibling.source, note=_places_note(problems))
     if not edits:
         return Autofix(model, sibling.model, sibling.source, note="vlint does not know where the model is written")
-    return Autofix(model, sibling.model, sibling.source, edits=tuple(sorted(edits, key=_edit_order)))
+    return Autofix(model, sibling.model, sibling.source, edits=tuple(sorted(edits, key=_edit_order)),
+                   digests=tuple(sorted(digests.items())))
 
 
 def _places_note(blocked: list[NameSite]) -> str:

@@ -14,11 +14,12 @@ from libcst.metadata import PositionProvider
 
 from vlint.findings import Edit
 
-Target = tuple[int, int]  # (1-based line, 1-based column) of the literal's first character
+Target = tuple[int, int]  # (1-based line, 1-based column) of a character of the literal
 
 
 class SwapModelLiterals(VisitorBasedCodemodCommand):
-    """Replace, at each target position, a string literal whose value is exactly the target's model."""
+    """Replace the one-line string literal that holds each target position when its value is exactly the
+    target's model."""
 
     DESCRIPTION = "Swap base-model string literals for their chat siblings."
     METADATA_DEPENDENCIES = (PositionProvider,)
@@ -28,12 +29,23 @@ class SwapModelLiterals(VisitorBasedCodemodCommand):
         self.path = path
         self.targets = targets
         self.edits: list[Edit] = []
+        self._in_concatenation = 0  # a part of `"a" "b"` is not the value: never swapped
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:  # noqa: N802 (libcst's naming)
+        self._in_concatenation += 1
+
+    def leave_ConcatenatedString(self, original_node: cst.ConcatenatedString,  # noqa: N802
+                                 updated_node: cst.ConcatenatedString) -> cst.ConcatenatedString:
+        self._in_concatenation -= 1
+        return updated_node
 
     def leave_SimpleString(self, original_node: cst.SimpleString,  # noqa: N802 (libcst's naming)
                            updated_node: cst.SimpleString) -> cst.SimpleString:
         where = self.get_metadata(PositionProvider, original_node)
-        target = self.targets.get((where.start.line, where.start.column + 1))
-        if target is None:
+        target = next((t for (line, column), t in self.targets.items()
+                       if line == where.start.line == where.end.line
+                       and where.start.column < column <= where.end.column), None)
+        if target is None or self._in_concatenation:
             return updated_node
         model, new = target
         try:
