@@ -126,3 +126,13 @@ def test_frames_escape_the_source_and_align_carets_after_wide_and_escaped_charac
     assert frame[3] == "2 |     next(line)"
     assert frame[4] == "  |     ^^^^ model"
     assert source_frame(lines, [Mark(9, 1, "VL001", "red")], Style()) == []  # a line that is not there: no frame
+
+
+def test_frames_of_standard_input_show_what_was_read(tmp_path, monkeypatch, capsys):
+    (tmp_path / "c.py").write_text("# the file on disk says something else\n" * 5)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(
+        'from openai import OpenAI\nOpenAI().chat.completions.create(model="gpt2", messages=[])\n'))
+    assert main(["scan", "--stdin-filename", "c.py", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert '2 | OpenAI().chat.completions.create(model="gpt2", messages=[])' in out and "on disk" not in out
