@@ -6,7 +6,8 @@
 #
 # Environment:
 #   HF_HOME              Hugging Face cache that already holds the models (default ~/.cache/huggingface)
-#   VLINT_INSTALL        what to pip install (default "vlint[verify]"; set to "" to use what is installed)
+#   VLINT_INSTALL        what to pip install (default: this checkout with its verify extra, "<repo>[verify]";
+#                        set to "" to use what is installed)
 #   VLINT_ALLOW_DOWNLOAD 1 to let vLLM download models missing from the cache (default: offline)
 #   VLINT_OUT            output folder (default vlint-verify/)
 #   VLINT_FORMAT         json (default) or sarif, for code scanning; the HTML page is written either way
@@ -20,7 +21,7 @@ export HF_HOME="${HF_HOME:-$HOME/.cache/huggingface}"
 out="${VLINT_OUT:-vlint-verify}"
 mkdir -p "$out"
 
-install="${VLINT_INSTALL-vlint[verify]}"
+install="${VLINT_INSTALL-$(cd "$(dirname "$0")/.." && pwd)[verify]}"
 if [ -n "$install" ]; then
   python -m pip install --quiet "$install"
 fi

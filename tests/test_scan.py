@@ -124,7 +124,7 @@ def test_text_output_form(project, capsys, monkeypatch):
     monkeypatch.chdir(root)
     main(["client.py", "--no-cache"])
     out = capsys.readouterr().out
-    assert "client.py:4:12: VL001 [base-model-chat] base model `Qwen/Qwen2.5-14B`" in out
+    assert "client.py:4:12: VL001 [*] base model `Qwen/Qwen2.5-14B`" in out
 
 
 def test_bundled_examples_show_the_seed_incident(monkeypatch, capsys):

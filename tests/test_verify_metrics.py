@@ -354,7 +354,7 @@ def test_html_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
 def test_without_vllm_verify_fails_fast_with_the_install_hint() -> None:
     # The dev venv has no vllm; the check must not load a model or scan anything first.
     started = time.monotonic()
-    with pytest.raises(VerifyUnavailable, match=r"pip install 'vlint\[verify\]'"):
+    with pytest.raises(VerifyUnavailable, match=r"pip install 'vllm>=0.8'"):
         verify_findings([finding()], VerifyOptions(python=sys.executable))
     assert time.monotonic() - started < 10
 
@@ -421,7 +421,7 @@ def test_cli_verify_without_vllm_exits_2_with_the_install_hint(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("VLINT_VLLM_PYTHON", sys.executable)  # the dev venv: no vllm
     assert main(["scan", ".", "--verify", "--no-cache"]) == 2
-    assert "pip install 'vlint[verify]'" in capsys.readouterr().err
+    assert "pip install 'vllm>=0.8'" in capsys.readouterr().err
 
 
 def test_check_available_names_the_interpreter_it_checked() -> None:

@@ -68,7 +68,10 @@ def extract_text(kind: str, text: str, display: str) -> FileFacts:
     from vlint.extract import get_extractor, passes_word_check
 
     if not passes_word_check(kind, text):
-        return FileFacts(display, kind)  # provably nothing there, and the extractor stays unimported
+        from vlint.extract.syntax import dropped_file_errors
+
+        # provably nothing there, and the extractor stays unimported; a Python syntax error is still listed
+        return FileFacts(display, kind, errors=dropped_file_errors(kind, text, display))
     extractor = get_extractor(kind)
     if extractor is None:
         return FileFacts(display, kind)
@@ -152,6 +155,10 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     kept = [f for f in kept if CONFIDENCE_ORDER[f.confidence] >= min_conf]
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed = sorted(suppressed, key=Finding.sort_key)
+    if stdin is None and result.findings:  # the fix stage: each finding learns whether and how it can be fixed
+        from vlint.fix import plan_fixes
+
+        plan_fixes(project, result.findings, result.suppressed, cwd=cwd, online=config.online)
     result.errors.sort(key=lambda e: (e.path, e.line or 0))
     return result
 

@@ -10,7 +10,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -37,7 +38,13 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="vlint")
 def cli() -> None:
     """vlint: find base (pretrained-only) models served by vLLM and used through chat APIs or at
-    very low temperature, before production does."""
+    very low temperature, before production does.
+
+    \b
+    vlint [scan] [OPTIONS] [PATH]...   lint PATHS (scan is the default command; `vlint scan --help`)
+    vlint --fix [PATH]...              swap base models for their known chat siblings (--diff: preview)
+    vlint --verify [PATH]...           replay findings through vLLM on a GPU and show the echo
+    """
 
 
 def _parse_engine_args(values: Sequence[str]) -> dict[str, Any]:
@@ -63,21 +70,38 @@ def _parse_model_paths(values: Sequence[str]) -> dict[str, str]:
     return out
 
 
+_FORMATS = ["text", "full", "concise", "json", "sarif", "github"]
+
+
+def _rule_list(values: Sequence[str]) -> list[str]:
+    """Repeatable options that also take comma lists: `--select VL001,VL002 --select base-model`."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True,
+              help="Output format. `text` is the human format in its default style, `full` (a source frame and "
+                   "the evidence under each finding); `concise` is one line per finding.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this vlint.toml or pyproject.toml instead of the closest one.")
-@click.option("--select", multiple=True, help="Only these rules (codes, names or prefixes; repeatable).")
-@click.option("--ignore", multiple=True, help="Skip these rules (repeatable).")
+@click.option("--select", multiple=True, help="Only these rules: codes, names or prefixes (comma list; repeatable).")
+@click.option("--extend-select", multiple=True, help="These rules too, on top of select (comma list; repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rules: codes, names or prefixes (comma list; repeatable).")
 @click.option("--exclude", multiple=True, help="Extra glob to exclude (repeatable).")
 @click.option("--temperature-threshold", type=float, help="VL002 fires below this temperature (default 0.5).")
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error", "never"]),
               help="Lowest severity that makes the exit code 1 (default warning).")
 @click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Hide less certain findings.")
-@click.option("--online/--offline", default=None, help="Ask the Hugging Face Hub about unknown models (cached).")
+@click.option("--online/--offline", default=None,
+              help="Ask the Hugging Face Hub about unknown models and unlisted chat siblings (cached).")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Swap base models for their known chat siblings where they are named, then report what is left.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the human formats (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing them.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file cache.")
 @click.option("--jobs", "-j", type=int, help="Worker processes for extraction (default: automatic).")
 @click.option("--stdin-filename", help="Read the file from standard input and report it under this name.")
@@ -86,8 +110,8 @@ def _parse_model_paths(values: Sequence[str]) -> dict[str, str]:
               help="Report only findings that are not in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current findings in FILE and exit 0.")
-@click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings (text format).")
-@click.option("--verify", is_flag=True, help="Replay base-model findings through vLLM (needs vlint[verify]).")
+@click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings (human formats).")
+@click.option("--verify", is_flag=True, help="Replay base-model findings through vLLM (needs vLLM; see README).")
 @click.option("--samples", type=int, default=8, show_default=True, help="--verify: samples per prompt.")
 @click.option("--model-path", multiple=True, help="--verify: ID=DIR, where a model's files are (repeatable).")
 @click.option("--allow-download", is_flag=True, help="--verify: let vLLM download models from the Hub.")
@@ -95,11 +119,13 @@ def _parse_model_paths(values: Sequence[str]) -> dict[str, str]:
 @click.option("--trust-remote-code", is_flag=True, help="--verify: allow the model's own Python code to run.")
 @click.option("--verify-report", type=click.Path(dir_okay=False, path_type=Path),
               help="--verify: write a self-contained HTML report to FILE.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print the findings only: no rule pointers, no summary line, no progress.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for internal errors.")
 def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Path | None, select: tuple[str, ...],
-         ignore: tuple[str, ...], exclude: tuple[str, ...], temperature_threshold: float | None,
-         fail_on: str | None, min_confidence: str | None, online: bool | None, no_cache: bool, jobs: int | None,
+         extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
+         temperature_threshold: float | None, fail_on: str | None, min_confidence: str | None, online: bool | None,
+         apply_fixes: bool, show_diff: bool, color: str, statistics: bool, no_cache: bool, jobs: int | None,
          stdin_filename: str | None, exit_zero: bool, baseline: Path | None, write_baseline: Path | None,
          show_suppressed: bool, verify: bool, samples: int, model_path: tuple[str, ...], allow_download: bool,
          engine_arg: tuple[str, ...], trust_remote_code: bool, verify_report: Path | None, quiet: bool,
@@ -107,14 +133,18 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
     """Lint PATHS (default: the current folder)."""
     from vlint.api import scan as run_scan
     from vlint.config import load_config
-    from vlint.report import render
 
+    if baseline is not None and write_baseline is not None:
+        raise click.UsageError("--baseline and --write-baseline cannot be used together: write a baseline "
+                               "first, then scan against it")
+    if (apply_fixes or show_diff) and (stdin_filename or verify or write_baseline is not None):
+        raise click.UsageError("--fix and --diff edit files on disk: they do not combine with --stdin-filename, "
+                               "--verify or --write-baseline")
     targets = list(paths) or ["."]
     overrides: dict[str, Any] = {}
-    if select:
-        overrides["select"] = list(select)
-    if ignore:
-        overrides["ignore"] = list(ignore)
+    for key, values in (("select", select), ("extend-select", extend_select), ("ignore", ignore)):
+        if values:
+            overrides[key] = _rule_list(values)
     if exclude:
         overrides["extend-exclude"] = list(exclude)
     if temperature_threshold is not None:
@@ -137,20 +167,11 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
     config = load_config(start if start.is_dir() else start.parent, config_file, overrides)
 
     quiet = quiet or os.environ.get("PRE_COMMIT") == "1"  # pre-commit sets PRE_COMMIT=1: no progress there
-    verify_options = None
-    if verify:
-        from vlint.verify import VerifyOptions
+    verify_options = _verify_options(quiet, samples, model_path, allow_download, engine_arg,
+                                     trust_remote_code) if verify else None
 
-        verify_options = VerifyOptions(
-            samples=samples, model_paths=_parse_model_paths(model_path), allow_download=allow_download,
-            engine_args=_parse_engine_args(engine_arg), trust_remote_code=trust_remote_code,
-            progress=None if quiet else (lambda msg: click.echo(printable(msg), err=True)),
-        )
-        from vlint.verify import check_available
-
-        check_available(verify_options)  # fail fast, before the scan, when vLLM is missing
-
-    stdin = (_read_stdin(), stdin_filename) if stdin_filename else None
+    stdin_text = _read_stdin() if stdin_filename else None
+    stdin = (stdin_text, stdin_filename) if stdin_filename and stdin_text is not None else None
     result = run_scan(targets, config, stdin=stdin)
 
     if write_baseline is not None:
@@ -164,6 +185,19 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
 
         result.findings, result.baselined = filter_new(result.findings, baseline)
 
+    if show_diff or apply_fixes:
+        patches = _run_fixes(result.findings, write=not show_diff)
+        if show_diff:
+            from vlint.fix import unified_diff
+
+            _emit(unified_diff(patches), output)
+            raise SystemExit(EXIT_OK if exit_zero or not patches else EXIT_FINDINGS)
+        result = run_scan(targets, config)  # the rescan: what is left after the fixes
+        if baseline is not None:
+            from vlint.baseline import filter_new
+
+            result.findings, result.baselined = filter_new(result.findings, baseline)
+
     if verify_options is not None:
         from vlint.verify import verify_findings, write_html_report
 
@@ -171,16 +205,73 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         if verify_report is not None:
             write_html_report(result.findings, verify_report)
 
-    text = render(result, fmt, show_suppressed=show_suppressed)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    _emit(_render(result, fmt, color=color, output=output, show_suppressed=show_suppressed, statistics=statistics,
+                  quiet=quiet, stdin=stdin), output)
     code = EXIT_OK if exit_zero else result.exit_code(config.fail_on)
     if verify_options is not None and not exit_zero:
         code = _verify_exit_code(result, code)
     raise SystemExit(code)
+
+
+def _run_fixes(findings: Sequence[Any], *, write: bool) -> list[Any]:
+    """Build the patches of every applicable fix and, when `write`, apply them; say on standard error what
+    changed (or would) and which findings no fix can settle, and why."""
+    from vlint.fix import build_patches, write_patches
+
+    fixes = list(dict.fromkeys(f.autofix for f in findings if f.autofix is not None and f.autofix.applicable))
+    try:
+        patches = build_patches(fixes, Path.cwd())
+    except ValueError as exc:
+        _fail(f"nothing was fixed: {exc}")
+    if write:
+        write_patches(patches, Path.cwd())
+    verb = "Fixed" if write else "Would fix"
+    for patch in patches:
+        for edit in patch.edits:
+            click.echo(printable(f"{edit.path}:{edit.line}:{edit.column}: {edit.old} -> {edit.new}"), err=True)
+    settled = sum(1 for f in findings if f.fixable)
+    edits = sum(len(p.edits) for p in patches)
+    click.echo(f"{verb} {settled} finding{'s' if settled != 1 else ''} with {edits} edit{'s' if edits != 1 else ''} "
+               f"in {len(patches)} file{'s' if len(patches) != 1 else ''}.", err=True)
+    for f in findings:
+        if f.autofix is not None and not f.autofix.applicable:
+            click.echo(printable(f"{f.path}:{f.line}:{f.column}: {f.rule} {f.autofix.describe()}"), err=True)
+    return patches
+
+
+def _verify_options(quiet: bool, samples: int, model_path: tuple[str, ...], allow_download: bool,
+                    engine_arg: tuple[str, ...], trust_remote_code: bool) -> Any:
+    from vlint.verify import VerifyOptions, check_available
+
+    options = VerifyOptions(
+        samples=samples, model_paths=_parse_model_paths(model_path), allow_download=allow_download,
+        engine_args=_parse_engine_args(engine_arg), trust_remote_code=trust_remote_code,
+        progress=None if quiet else (lambda msg: click.echo(printable(msg), err=True)),
+    )
+    check_available(options)  # fail fast, before the scan, when vLLM is missing
+    return options
+
+
+def _render(result: Any, fmt: str, *, color: str, output: Path | None, show_suppressed: bool, statistics: bool,
+            quiet: bool, stdin: tuple[str, str] | None) -> str:
+    from vlint.report import render
+    from vlint.report.frame import SourceLines
+    from vlint.report.style import use_colour
+    from vlint.report.text import TextOptions
+
+    colour = use_colour(color, None if output is not None else sys.stdout)
+    sources = SourceLines(Path.cwd(), {stdin[1]: stdin[0]} if stdin else None)
+    options = TextOptions(colour=colour, show_suppressed=show_suppressed, statistics=statistics, quiet=quiet,
+                          sources=sources)
+    return render(result, fmt, options)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    else:  # colour codes are there only when asked for (`report.style`): click must not strip them
+        click.echo(text, nl=False, color=True)
 
 
 def _require_paths(targets: Sequence[str]) -> None:
@@ -303,14 +394,10 @@ def explain(rule: str) -> None:
 @click.argument("path", required=False, default=".")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
 def show_config(path: str, config_file: Path | None) -> None:
-    """Show the effective configuration and where each value comes from."""
-    from vlint.config import describe, load_config
+    """Print the effective configuration as TOML, each value's origin in a comment."""
+    from vlint.config import load_config, to_toml
 
-    config = load_config(Path(path), config_file)
-    for key, value, origin in describe(config).rows:
-        if isinstance(value, tuple):
-            value = list(value)
-        click.echo(printable(f"{key} = {json.dumps(value, default=str)}    # {origin}"))
+    click.echo(to_toml(load_config(Path(path), config_file)), nl=False)
     raise SystemExit(EXIT_OK)
 
 
@@ -337,6 +424,24 @@ def cache_clear() -> None:
     raise SystemExit(EXIT_OK)
 
 
+@contextmanager
+def _tolerant_streams() -> Iterator[None]:
+    """A terminal or pipe that is not UTF-8 (`PYTHONIOENCODING=ascii`, a C locale) gets `\\u` escapes for
+    what it cannot encode, instead of a crash on the first non-ASCII model name. Restored afterwards."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+            if encoding not in ("utf8", "utf8sig"):
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            stream.reconfigure(errors="strict")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting (for tests and hooks)."""
     from vlint.config import ConfigError
@@ -344,7 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="vlint", standalone_mode=False)
+        with _tolerant_streams():
+            cli.main(args=args, prog_name="vlint", standalone_mode=False)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
     except click.exceptions.Abort:

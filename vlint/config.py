@@ -7,15 +7,16 @@ Every key is validated; an unknown key or a bad value is a `ConfigError` naming 
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from vlint.checks.registry import RULES_BY_CODE, resolve_rule_ref
+from vlint.checks.registry import RULES_BY_CODE, resolve_rule_refs
 from vlint.findings import CONFIDENCE_ORDER, SEVERITY_ORDER
 
 if sys.version_info >= (3, 11):
@@ -33,6 +34,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
@@ -54,13 +56,14 @@ class Config:
         return dict(self.sources).get(key, "default")
 
     def rule_enabled(self, code: str, path: str | None = None) -> bool:
-        """Whether rule `code` reports (at `path`): `select` (or the rule's default), then `ignore`, then
-        `per-file-ignores`. References are codes or code prefixes (`ALL`, `VL0`)."""
+        """Whether rule `code` reports (at `path`): `select` (or the rule's default) plus `extend-select`, then
+        `ignore`, then `per-file-ignores`. References are codes or code prefixes (`ALL`, `VL0`)."""
 
         def matches(refs: tuple[str, ...]) -> bool:
             return any(ref == "ALL" or code.startswith(ref) for ref in refs)
 
         enabled = matches(self.select) if self.select else RULES_BY_CODE[code].enabled
+        enabled = enabled or matches(self.extend_select)
         if self.ignore and matches(self.ignore):
             enabled = False
         if path is not None:
@@ -81,6 +84,7 @@ class Config:
 
 _KEYS: dict[str, str] = {
     "select": "select",
+    "extend-select": "extend_select",
     "ignore": "ignore",
     "per-file-ignores": "per_file_ignores",
     "exclude": "exclude",
@@ -107,13 +111,15 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _rule_refs(value: Any, where: str) -> tuple[str, ...]:
-    refs = _str_list(value, where)
-    out = []
+    """Rule references as codes or code prefixes. A string may hold a comma list (`"VL001,VL002"`), as the
+    command line's `--select VL001,VL002` does."""
+    refs = [part.strip() for item in _str_list(value, where) for part in item.split(",") if part.strip()]
+    out: list[str] = []
     for ref in refs:
-        code = resolve_rule_ref(ref)
-        if code is None:
+        codes = resolve_rule_refs(ref)
+        if codes is None:
             raise ConfigError(f"{where}: unknown rule {ref!r} (see `vlint rules`)")
-        out.append(code)
+        out.extend(code for code in codes if code not in out)
     return tuple(out)
 
 
@@ -131,10 +137,9 @@ def parse_table(table: Mapping[str, Any], origin: str, base: Config | None = Non
     for key, value in table.items():
         where = f"{origin}: key `{key}`"
         if key not in _KEYS:
-            known = ", ".join(sorted(_KEYS))
-            raise ConfigError(f"{origin}: unknown key `{key}` (known keys: {known})")
+            raise ConfigError(f"{origin}: unknown key `{key}`{_did_you_mean(key)}")
         attr = _KEYS[key]
-        if attr in ("select", "ignore"):
+        if attr in ("select", "extend_select", "ignore"):
             values[attr] = _rule_refs(value, where)
         elif attr in ("exclude", "extend_exclude"):
             values[attr] = _str_list(value, where)
@@ -178,6 +183,14 @@ def parse_table(table: Mapping[str, Any], origin: str, base: Config | None = Non
             values[attr] = tuple(pairs)
         sources[attr] = origin
     return replace(config, **values, sources=tuple(sources.items()))
+
+
+def _did_you_mean(key: str) -> str:
+    """`; did you mean `temperature-threshold`?` for a near miss, else the list of known keys."""
+    close = difflib.get_close_matches(key.replace("_", "-").lower(), list(_KEYS), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean `{close[0]}`?"
+    return f" (known keys: {', '.join(sorted(_KEYS))})"
 
 
 def find_config_file(start: Path) -> tuple[Path, Mapping[str, Any]] | None:
@@ -257,15 +270,54 @@ def load_config(start: Path, explicit: Path | None = None, overrides: Mapping[st
     return config
 
 
-@dataclass(frozen=True)
-class ConfigView:
-    """What `vlint config` prints: each key, its value and where it came from."""
+def to_toml(config: Config) -> str:
+    """The effective configuration as a `[tool.vlint]` table that TOML parsers read back to the same values
+    (`vlint config`), each key followed by a comment saying where its value came from."""
+    from vlint.report.escape import printable
 
-    rows: tuple[tuple[str, Any, str], ...] = field(default_factory=tuple)
-
-
-def describe(config: Config) -> ConfigView:
-    rows = []
+    lines = ["[tool.vlint]"]
     for key, attr in _KEYS.items():
-        rows.append((key, getattr(config, attr), config.source_of(attr)))
-    return ConfigView(tuple(rows))
+        value = getattr(config, attr)
+        lines.append(f"{key} = {_toml_value(attr, value)}  # {printable(config.source_of(attr))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(attr: str, value: Any) -> str:
+    if attr in ("per_file_ignores", "severity"):
+        return "{" + ", ".join(f"{_toml_str(k)} = {_toml_scalar(v)}" for k, v in value) + "}"
+    if attr == "models":
+        kinds: dict[str, list[str]] = {}
+        for pattern, kind in value:
+            kinds.setdefault(kind, []).append(pattern)
+        return "{" + ", ".join(f"{kind} = {_toml_scalar(tuple(p))}" for kind, p in kinds.items()) + "}"
+    return _toml_scalar(value)
+
+
+def _toml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_scalar(v) for v in value) + "]"
+    return _toml_str(str(value))
+
+
+def _toml_str(text: str) -> str:
+    """A TOML basic string. Controls, bidirectional marks and line separators are written as `\\uXXXX`
+    escapes (valid TOML, inert on a terminal); a lone surrogate (an undecodable byte of a path) as U+FFFD."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\\ufffd")
+        elif code < 0x20 or 0x7F <= code <= 0x9F or char in _INVISIBLE:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+_INVISIBLE = frozenset("\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -94,12 +94,14 @@ def _read_and_check(source: SourceFile, config: Config) -> tuple[bytes | None, s
     file came to without one: (its result or None for empty facts, what the manifest learns, as in _Done)."""
     from vlint.api import read_bytes_and_text
     from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
+    from vlint.extract.syntax import dropped_file_errors
 
     data, text, error = read_bytes_and_text(source, config.max_file_size)
     if text is not None and passes_word_check(source.kind, text):
         return data, text, None
-    if error is not None or (text is not None and "vlint:" in text.lower()):
-        facts = FileFacts(source.display, source.kind)
+    dropped = dropped_file_errors(source.kind, text, source.display) if text is not None else []
+    if error is not None or dropped or (text is not None and "vlint:" in text.lower()):
+        facts = FileFacts(source.display, source.kind, errors=dropped)
         if error is not None:
             facts.errors.append(error)
         return data, text, (_slim(facts, text), None)  # read again next time: errors and suppressions

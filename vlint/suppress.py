@@ -2,7 +2,9 @@
 
 A comment at the end of a line covers that line; a comment alone on its line covers the next line that
 is not blank or another comment (and, in Markdown, the whole code block that follows); `ignore-file`
-covers the file. Suppressed findings are kept and counted, and a suppression that covers nothing, or
+covers the file. A finding is covered on its own line and on the lines of the same file it names (where
+its model is written, where its temperature is set: the line the message points at). Rules are named by
+code, name, or a prefix of either. Suppressed findings are kept and counted, and a suppression that covers nothing, or
 names an unknown rule, is reported as VL100 unused-suppression (like ruff's RUF100).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from vlint.checks.registry import resolve_rule_ref
+from vlint.checks.registry import resolve_rule_refs
 from vlint.findings import Finding
 
 _PATTERN = re.compile(
@@ -38,11 +40,12 @@ class Suppression:
     def matches(self, finding: Finding) -> bool:
         if finding.path != self.path:
             return False
-        if not self.whole_file and finding.line not in self.covers:
+        if not self.whole_file and finding.line not in self.covers \
+                and not any(r.path == self.path and r.line in self.covers for r in finding.related):
             return False
         if not self.codes:
             return not self.unknown  # `ignore[VL042]` with only unknown codes silences nothing
-        return finding.rule in self.codes or finding.name in self.codes
+        return any(code == "ALL" or finding.rule.startswith(code) for code in self.codes)
 
 
 @dataclass
@@ -58,10 +61,14 @@ class SuppressionIndex:
             if match is None:
                 continue
             refs = [c.strip() for c in (match.group("codes") or "").split(",") if c.strip()]
-            codes, unknown = [], []
+            codes: list[str] = []
+            unknown: list[str] = []
             for ref in refs:
-                code = resolve_rule_ref(ref)
-                (codes if code else unknown).append(code or ref)
+                resolved = resolve_rule_refs(ref)
+                if resolved:
+                    codes.extend(resolved)
+                else:
+                    unknown.append(ref)
             whole = match.group("kind").lower().endswith("-file")
             line_no = index + 1
             before = raw[: match.start()].strip(" \t>")  # `>` quotes a Markdown block

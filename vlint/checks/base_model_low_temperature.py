@@ -10,7 +10,8 @@ from vlint.checks.meta import RuleMeta
 
 if TYPE_CHECKING:
     from vlint.checks.context import BaseRequest, CheckContext
-    from vlint.findings import Finding
+    from vlint.facts import Location
+    from vlint.findings import Finding, Related
 
 RULE = RuleMeta("VL002", "base-model-low-temperature", "warning",
                 "A base model is sampled at a temperature below the threshold.")
@@ -18,13 +19,13 @@ RULE = RuleMeta("VL002", "base-model-low-temperature", "warning",
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for use in ctx.base_requests:
-        temperature, origin = _request_temperature(use)
+        temperature, origin, where = _request_temperature(use)
         if temperature is not None and temperature < ctx.threshold:
             message = (f"base model `{use.model}` is sampled at temperature {temperature:g} ({origin}), below "
                        f"{ctx.threshold:g}: low temperatures make a base model repeat the prompt or loop. "
                        f"Fix: {use.fix}.")
             yield ctx.finding(RULE, use, message, evidence=(f"temperature {temperature:g}: {origin}",),
-                              temperature=temperature)
+                              temperature=temperature, related=_temperature_place(where))
     for use in ctx.base_serves:
         serve = use.served.serve
         temperature = ctx.low_serve_temperature(serve)
@@ -32,16 +33,26 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             message = (f"base model `{use.model}` is served with a default temperature of {temperature:g} "
                        f"({serve.temperature.origin()}), below {ctx.threshold:g}: every request "  # type: ignore[union-attr]
                        f"that leaves temperature unset runs near-greedy. Fix: {use.fix}.")
-            yield ctx.finding(RULE, use, message, temperature=temperature)
+            yield ctx.finding(RULE, use, message, temperature=temperature,
+                              related=_temperature_place(serve.temperature.location))  # type: ignore[union-attr]
 
 
-def _request_temperature(use: BaseRequest) -> tuple[float | None, str]:
-    """The temperature a request runs at and where it comes from: its own, or, when it sets none, the
-    override of the launch it goes through (which replaces the API's default)."""
+def _request_temperature(use: BaseRequest) -> tuple[float | None, str, Location | None]:
+    """The temperature a request runs at, where that number comes from, and where it is written: its own,
+    or, when it sets none, the override of the launch it goes through (which replaces the API's default)."""
     request = use.linked.request
     temperature, origin = request.effective_temperature()
+    where = request.temperature.location if request.temperature is not None else None
     if request.temperature is None:
         served = [s.temperature for s in use.linked.via if s.temperature is not None]
         if served and isinstance(served[0].literal, (int, float)):
             temperature, origin = float(served[0].literal), f"server-side override, {served[0].origin()}"
-    return temperature, origin
+            where = served[0].location
+    return temperature, origin, where
+
+
+def _temperature_place(location: Location | None) -> tuple[Related, ...]:
+    """The line a low temperature is set on: framed in text output, and a suppression there covers it."""
+    from vlint.findings import Related  # a rule module loads only `checks.meta` at import time
+
+    return (Related("temperature", location.path, location.line, location.column),) if location else ()

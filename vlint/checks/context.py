@@ -17,7 +17,7 @@ from vlint.checks.meta import RuleMeta
 from vlint.classify import Classification, ModelOverride, classify
 from vlint.config import Config
 from vlint.facts import Location, Request, Serve, Value
-from vlint.findings import CONFIDENCE_ORDER, Confidence, Finding, Severity
+from vlint.findings import CONFIDENCE_ORDER, Confidence, Finding, Related, Severity
 from vlint.link import LinkedRequest, LinkedServe, Project
 from vlint.suppress import SuppressionIndex
 
@@ -71,6 +71,7 @@ class BaseUse:
     confidence: str
     fix: str
     template: str | None  # a chat template that makes chat work: set explicitly, or an instruct tokenizer's
+    related: tuple[Related, ...]  # where the model is named, and the launches that serve it
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,10 @@ class CheckContext:
             evidence.append(f"explicit chat template: {template}")
             confidence = lower_confidence(confidence)
         fix = f"use `{cls.sibling}`, or {COMPLETIONS_FIX}" if cls.sibling else COMPLETIONS_FIX
-        return BaseRequest(Site.of_request(request), model, cls, tuple(evidence), confidence, fix, template, linked)
+        related = (*_related("model", linked.model_value.location),
+                   *(r for serve in linked.via[:_LAUNCHES_SHOWN] for r in _related("launch", serve.location)))
+        return BaseRequest(Site.of_request(request), model, cls, tuple(evidence), confidence, fix, template,
+                           related, linked)
 
     def _base_serve(self, served: LinkedServe) -> BaseServe | None:
         serve = served.serve
@@ -170,7 +174,7 @@ class CheckContext:
                     *cls.evidence)
         fix = f"serve `{cls.sibling}`, or {COMPLETIONS_FIX}" if cls.sibling else COMPLETIONS_FIX
         return BaseServe(Site.of_serve(serve), served.model, cls, evidence, cls.confidence, fix, serve.chat_template,
-                         served)
+                         _related("model", served.model_value.location), served)
 
     def _all_nominal(self, via: tuple[Serve, ...]) -> bool:
         """Every launch a request goes through is nominal (none: False). Once per shared `via` tuple."""
@@ -191,10 +195,10 @@ class CheckContext:
 
     def finding(self, rule: RuleMeta, use: BaseUse, message: str, *, severity: Severity | None = None,
                 less_sure: bool = False, evidence: tuple[str, ...] = (),
-                temperature: float | None = None) -> Finding:
+                temperature: float | None = None, related: tuple[Related, ...] = ()) -> Finding:
         """A finding about a base-model use: the rule's default severity unless given, the use's confidence
-        (one step lower when `less_sure`), the use's evidence followed by `evidence`, and the temperature
-        of the use unless the rule names one."""
+        (one step lower when `less_sure`), the use's evidence followed by `evidence`, the use's related
+        places followed by `related`, and the temperature of the use unless the rule names one."""
         site = use.site
         return Finding(
             rule=rule.code, name=rule.name, severity=severity or rule.severity,
@@ -205,12 +209,20 @@ class CheckContext:
             api=site.api, temperature=temperature if temperature is not None else site.temperature,
             messages=site.messages, prompt=site.prompt, chat_template=use.template, fix=use.fix,
             context=site.context,  # type: ignore[arg-type]
+            related=tuple(r for r in dict.fromkeys((*use.related, *related))
+                          if (r.path, r.line, r.column) != (site.location.path, site.location.line,
+                                                            site.location.column)),
         )
 
     def finding_at(self, rule: RuleMeta, path: str, line: int, column: int, message: str) -> Finding:
         """A finding about a place rather than a model use (a suppression comment): certain, no evidence."""
         return Finding(rule=rule.code, name=rule.name, severity=rule.severity, confidence="high", path=path,
                        line=line, column=column, message=message, model="", model_kind="", evidence=[], api=None)
+
+
+def _related(label: str, location: Location | None) -> tuple[Related, ...]:
+    """A related place for a finding, when the fact knows where it is."""
+    return (Related(label, location.path, location.line, location.column),) if location is not None else ()
 
 
 def _model_line(model: str, value: Value, location: Location | None) -> str:

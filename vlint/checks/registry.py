@@ -38,6 +38,18 @@ RULES_BY_CODE: dict[str, RuleMeta] = {rule.code: rule for rule in RULES}
 RULES_BY_NAME: dict[str, RuleMeta] = {rule.name: rule for rule in RULES}
 
 
+def resolve_rule_refs(ref: str) -> tuple[str, ...] | None:
+    """What a rule reference selects, as codes or code prefixes: a code, a name, a code prefix (`VL0`, `ALL`),
+    or a name prefix that ends where a word does (`base-model` selects VL001, VL002 and VL003). None when it
+    selects nothing."""
+    single = resolve_rule_ref(ref)
+    if single is not None:
+        return (single,)
+    prefix = ref.strip().lower().rstrip("-")
+    codes = tuple(rule.code for rule in RULES if prefix and rule.name.startswith(prefix + "-"))
+    return codes or None
+
+
 def resolve_rule_ref(ref: str) -> str | None:
     """A rule code from a code (`VL001`, case-insensitive), a name, or a code prefix (`VL`, `VL0`, `ALL`)."""
     upper = ref.strip().upper()

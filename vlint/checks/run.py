@@ -24,7 +24,7 @@ def run_checks(project: Project, suppressions: SuppressionIndex, config: Config,
     judged = [finding for rule in CHECKS if rule.RULE.stage == "facts" for finding in rule.check(ctx)]
     judged = [_configured_severity(f, config) for f in _dedupe(judged) if config.rule_enabled(f.rule, f.path)]
     reported, suppressed = suppressions.apply(judged)
-    reported.extend(finding for rule in CHECKS if rule.RULE.stage == "suppressions"
+    reported.extend(_configured_severity(finding, config) for rule in CHECKS if rule.RULE.stage == "suppressions"
                     for finding in rule.check(ctx) if config.rule_enabled(finding.rule, finding.path))
     return reported, suppressed
 

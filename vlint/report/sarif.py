@@ -24,7 +24,7 @@ from vlint.ruledocs import load_doc
 
 if TYPE_CHECKING:
     from vlint.api import Result
-    from vlint.findings import Finding
+    from vlint.findings import Autofix, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/vlint/vlint"
@@ -77,6 +77,12 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
             "context": finding.context,
         },
     }
+    if finding.related:
+        out["relatedLocations"] = [{**_location(r.path, {"startLine": max(r.line, 1), "startColumn": max(r.column, 1)}),
+                                    "id": i, "message": {"text": r.label}}
+                                   for i, r in enumerate(finding.related, start=1)]
+    if finding.autofix is not None and finding.autofix.applicable:
+        out["fixes"] = [_fix(finding.autofix)]
     if finding.confidence == "high":
         out["rank"] = 90.0
     if finding.verify:
@@ -86,6 +92,22 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     if finding.suppressed is not None:
         out["suppressions"] = [{"kind": "inSource", "justification": finding.suppressed}]
     return out
+
+
+def _fix(fix: Autofix) -> dict[str, Any]:
+    """A SARIF fix: one artifact change per file, one replacement per edit (regions end exclusive)."""
+    by_path: dict[str, list[dict[str, Any]]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append({
+            "deletedRegion": {"startLine": edit.line, "startColumn": edit.column, "endLine": edit.end_line,
+                              "endColumn": edit.end_column},
+            "insertedContent": {"text": edit.new},
+        })
+    return {
+        "description": {"text": fix.describe()},
+        "artifactChanges": [{"artifactLocation": {"uri": artifact_uri(path), "uriBaseId": "%SRCROOT%"},
+                             "replacements": replacements} for path, replacements in by_path.items()],
+    }
 
 
 def render(result: Result) -> str:

@@ -27,7 +27,10 @@ from vlint.verify.verdict import judge
 
 REPLAYED_RULES = frozenset({"VL001", "VL002"})
 CHAT_APIS = frozenset({"chat", "offline-chat"})
-INSTALL_HINT = "vLLM is not installed: pip install 'vlint[verify]'"
+# vlint is installed from its repository (a clone, pre-commit, the Action), not from PyPI, so the hint names
+# what works from anywhere: vLLM itself, or the `verify` extra of the clone.
+INSTALL_HINT = ("vLLM is not installed: pip install 'vllm>=0.8' (in a vlint clone: pip install -e '.[verify]'), "
+                "or set VLINT_VLLM_PYTHON to a Python that has it")
 
 
 class VerifyUnavailable(RuntimeError):
