@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -8,7 +9,9 @@ import pytest
 
 # No test may reach the network: the Hub client is forced offline unless a test points it at 127.0.0.1.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("VLINT_FILE_CACHE_DIR", str(Path(__file__).parent.parent / ".pytest_cache" / "vlint-files"))
+# vlint's user cache for this session: outside the repository (a cache inside a scanned tree is never used).
+_CACHE = tempfile.TemporaryDirectory(prefix="vlint-test-cache-")
+os.environ.setdefault("VLINT_CACHE_DIR", _CACHE.name)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,3 +40,33 @@ def scan_dir(root: Path, **config_overrides):
 
 def rule_lines(result) -> list[tuple[str, str, int]]:
     return sorted((f.rule, f.path, f.line) for f in result.findings)
+
+
+class FileReads:
+    """The display paths of the files a scan reads, in the scanning process and in its workers (forked,
+    they inherit the patch and append to the same log)."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def __call__(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def file_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileReads:
+    from vlint.extract import perfile
+
+    reads = FileReads(tmp_path / "reads.log")
+    real = perfile.read_file
+
+    def counting(location: str, display: str, max_size: int):
+        with open(reads.log, "a", encoding="utf-8") as fh:
+            fh.write(display + "\n")
+        return real(location, display, max_size)
+
+    monkeypatch.setattr(perfile, "read_file", counting)
+    return reads

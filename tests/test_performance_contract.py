@@ -181,55 +181,64 @@ def test_python_cpython_cannot_parse_is_reported_not_handed_to_libcst() -> None:
 
 # ---- cache and pool change nothing ------------------------------------------------------------------------
 
+def _stored_facts(cache: Path) -> int:
+    import sqlite3
+
+    (db,) = cache.glob("projects/*/cache.sqlite3")
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
+
+
 def test_cold_warm_and_no_cache_agree(synthetic, tmp_path, monkeypatch) -> None:
     root, _ = synthetic
-    monkeypatch.setenv("VLINT_FILE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "cache"))
     reference = _shape(_scan(root))
     cold = _shape(_scan(root, cache=True))
-    assert any((tmp_path / "cache").iterdir())
+    assert _stored_facts(tmp_path / "cache") > 10
     warm = _shape(_scan(root, cache=True))
     assert reference == cold == warm
 
 
-def test_one_process_and_a_pool_agree_in_order(synthetic) -> None:
+def test_one_process_workers_and_a_pool_agree_in_order(synthetic) -> None:
     from vlint.discover import discover
-    from vlint.filecache import extract_all
+    from vlint.extract.runner import extract_all
 
     root, _ = synthetic
     assert _shape(_scan(root, jobs=1)) == _shape(_scan(root, jobs=2))
     sources = discover([root], cwd=root)
-    pooled = [facts.path for facts, _ in extract_all(sources, Config(cache=False, jobs=2), root)]
-    assert pooled == [s.display for s in sources]
+    expected = [s.display for s in sources]
+    config = Config(cache=False, jobs=2)
+    pooled = list(extract_all(sources, config))
+    in_process = list(extract_all(sources, config, isolate=False))
+    assert [facts.path for facts, _ in pooled] == expected
+    assert pooled == in_process
 
 
-def test_a_pool_with_the_cache_cold_then_warm_agrees(synthetic, tmp_path, monkeypatch) -> None:
-    """Pool workers read, check, hash, extract and store whole chunks of files; the parent keeps the
-    manifest: a warm pooled run must read no file and say exactly what a serial run without cache says."""
-    import vlint.api as api
-
+def test_a_pool_with_the_cache_cold_then_warm_agrees(synthetic, tmp_path, monkeypatch, file_reads) -> None:
+    """Pool workers read, check, hash and extract whole chunks of files; the parent stores what they made
+    and keeps the manifest: a warm pooled run must read no file and say exactly what a serial run without
+    cache says."""
     root, _ = synthetic
     past = time.time() - 60  # older than the manifest's two-second "racy" window
     for path in root.rglob("*"):
         os.utime(path, (past, past))
-    monkeypatch.setenv("VLINT_FILE_CACHE_DIR", str(tmp_path / "cache"))
+    time.sleep(2.1)  # and their status-change times too
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "cache"))
     reference = _shape(_scan(root, jobs=1))
     cold = _shape(_scan(root, cache=True, jobs=2))
-    entries = len(list((tmp_path / "cache").iterdir()))
+    entries = _stored_facts(tmp_path / "cache")
     assert entries > 10
-
-    def no_reading(*args, **kwargs):
-        raise AssertionError("a warm run read a file")
-
-    monkeypatch.setattr(api, "read_bytes_and_text", no_reading)
+    file_reads.clear()
     warm = _shape(_scan(root, cache=True, jobs=2))
+    assert file_reads() == []
     assert reference == cold == warm
-    assert len(list((tmp_path / "cache").iterdir())) == entries
+    assert _stored_facts(tmp_path / "cache") == entries
 
 
 def test_suppression_comments_survive_the_prefilter_and_the_cache(tmp_path, monkeypatch) -> None:
     """A file the prefilter skips still has its suppressions read: an unused one is reported (VL100)."""
     (tmp_path / "plain.py").write_text("x = 1  # vlint: ignore[VL001] nothing here\n")
-    monkeypatch.setenv("VLINT_FILE_CACHE_DIR", str(tmp_path / ".cache"))
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "user-cache"))
     for cache in (False, True, True):
         result = scan([tmp_path], Config(cache=cache), cwd=tmp_path)
         assert [(f.rule, f.path) for f in result.findings] == [("VL100", "plain.py")]
@@ -242,21 +251,26 @@ def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
 
 def test_concurrent_scans_sharing_a_cache_are_complete_and_identical(synthetic, tmp_path) -> None:
     root, manifest = synthetic
-    env = {**os.environ, "VLINT_FILE_CACHE_DIR": str(tmp_path / "shared-cache")}
+    env = {**os.environ, "VLINT_CACHE_DIR": str(tmp_path / "shared-cache")}
     reference = json.loads(_cli(["scan", ".", "--format", "json", "--no-cache"], root, env).communicate()[0])
     for _ in range(2):  # a cold race, then a race on a warm cache
         runs = [_cli(["scan", ".", "--format", "json", "--jobs", "2"], root, env) for _ in range(2)]
         outputs = [json.loads(run.communicate()[0]) for run in runs]
         assert outputs[0] == outputs[1] == reference
     assert len(reference["findings"]) == manifest["expected_total"]
-    assert not list((tmp_path / "shared-cache").glob(".tmp-*"))
+    assert not list((tmp_path / "shared-cache").rglob(".tmp-*"))
+    assert _stored_facts(tmp_path / "shared-cache") > 10
 
 
 # ---- lazy imports ---------------------------------------------------------------------------------------
 
 def _imported_by_scan(path: Path) -> set[str]:
+    """Top-level modules a CLI scan of `path` imports, extraction included (run in-process here, so what
+    the extractors import is seen; in a scan it happens in a worker)."""
     code = textwrap.dedent(f"""
-        import sys
+        import functools, sys
+        import vlint.api
+        vlint.api.extract_all = functools.partial(vlint.api.extract_all, isolate=False)
         from vlint.cli import main
         main(["scan", {str(path)!r}, "--no-cache"])
         print(",".join(sorted({{m.split(".")[0] for m in sys.modules}})))

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPO, scan_dir
-from vlint.api import extract_text
 from vlint.cli import main
 from vlint.extract import EXTRACTORS
+from vlint.extract.perfile import extract_text
 
 FUZZ_EXAMPLES = int(os.environ.get("VLINT_FUZZ_EXAMPLES", "300"))
 
@@ -173,7 +173,7 @@ def test_inputs_that_once_crashed_vlint(case):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from vlint.api import extract_text\n"
+        "from vlint.extract.perfile import extract_text\n"
         "from vlint.discover import kind_of\n"
         "p = Path(sys.argv[1])\n"
         "text = p.read_text(encoding='utf-8')\n"

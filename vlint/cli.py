@@ -409,17 +409,10 @@ def cache() -> None:
 @cache.command("clear")
 def cache_clear() -> None:
     """Delete the per-file cache of this project, the Hub answer cache and the parsed rules data."""
+    from vlint.cache import clear_all
     from vlint.config import load_config
-    from vlint.filecache import clear_file_cache
-    from vlint.knowledge import clear_data_cache
 
-    removed = clear_file_cache(load_config(Path.cwd()), Path.cwd()) + clear_data_cache()
-    try:
-        from vlint.cache import clear_cache
-
-        removed += clear_cache()
-    except ImportError:
-        pass
+    removed = clear_all(load_config(Path.cwd()).root or Path.cwd())
     click.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
     raise SystemExit(EXIT_OK)
 

@@ -1,25 +1,35 @@
 """Which files to read, and what kind each one is.
 
-A walk honours `.gitignore` files (at every level, as git does), includes hidden folders such as
-`.github/`, and never enters `.git`, virtual environments, `node_modules` or caches. It never follows
-symlinked folders, so a link loop cannot hang it. Explicitly named files are always read, unless the
-configuration excludes them (pre-commit passes file names one by one).
+A walk honours `.gitignore` files (at every level, as git does, and those between the repository top and
+the scanned folder), includes hidden folders such as `.github/`, and never enters `.git`, virtual
+environments, `node_modules` or caches. It never follows symlinked folders, so a link loop cannot hang it.
+Explicitly named files are always read, unless the configuration excludes them (pre-commit passes file
+names one by one).
+
+The scanned tree is untrusted: a symlinked file whose real path lies outside the project (the repository
+top holding `.git`, else the scanned folder; for a named file, the working folder or the file's own
+folder) is not read but reported as an error entry (a planted `s.env -> /etc/shadow`), and a named path
+that is not a regular file (a FIFO, a socket, a device) is an error entry, never a read that blocks.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vlint.cache.walkmemo import Trail, WalkMemo
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".tox", ".nox", ".venv", "venv", ".venv-vllm", "site-packages", ".eggs", ".hypothesis", ".vlint_cache",
-    ".ipynb_checkpoints",
+    ".tox", ".nox", ".venv", "venv", ".venv-vllm", "site-packages", ".eggs", ".hypothesis", ".ipynb_checkpoints",
 })
 
 SUFFIX_KINDS = {
@@ -105,26 +115,10 @@ def _relative_folder(folder: str, base: str) -> str | None:
     return "" if rel == "." else PurePosixPath(*Path(rel).parts).as_posix()
 
 
-class _Trail:
-    """What a walk's answer depends on, by `stat`: every folder listed (adding, removing or renaming an
-    entry changes its modification time), every .gitignore read (an edit does not change its folder's),
-    every virtual environment skipped, every extension-less file whose first line decided its kind."""
-
-    def __init__(self) -> None:
-        self.stats: list[tuple[str, int, int]] = []
-
-    def note(self, path: str) -> None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return
-        self.stats.append((path, st.st_mtime_ns, st.st_size))
-
-
 class _GitIgnore:
     """The .gitignore rules that apply under one folder, stacked as the walk descends."""
 
-    def __init__(self, trail: _Trail | None = None) -> None:
+    def __init__(self, trail: Trail | None = None) -> None:
         self._stack: list[tuple[str, object, _Prefilter | None]] = []
         self.trail = trail
 
@@ -220,29 +214,65 @@ def _any_pattern(spec: object) -> _Prefilter | None:
         return None
 
 
-def _head(path: Path | str) -> bytes | None:
+def _head(path: str) -> tuple[bytes | None, str | None]:
+    """The first bytes of a file (its shebang decides an extension-less file's kind), or why not. Opened
+    non-blocking: a FIFO in the tree never stalls the walk."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read(128)
-    except OSError:
-        return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None, "not a regular file"
+        return os.read(fd, 128), None
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    finally:
+        os.close(fd)
 
 
-def walk(root: Path, errors: list[tuple[str, str]], cwd: Path, trail: _Trail | None = None) -> Iterator[str]:
+@lru_cache(maxsize=256)
+def repository_top(folder: str) -> str | None:
+    """The nearest folder holding `.git`, at or above `folder` (an absolute path)."""
+    current = folder
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+OUTSIDE = "not read: a symlink to a file outside the project"
+
+
+def _inside(real: str, boundary: str) -> bool:
+    return real == boundary or real.startswith(boundary.rstrip(os.sep) + os.sep)
+
+
+def walk(root: Path, errors: list[tuple[str, str]], cwd: Path, trail: Trail | None = None) -> Iterator[str]:
     ignores = _GitIgnore(trail)
-    # .gitignore files between the repository top and the root still apply (a scan of a subfolder).
     resolved = Path(os.path.abspath(root))
-    top = next((p for p in (resolved, *resolved.parents) if (p / ".git").exists()), None)
-    if top is not None and top != resolved:
+    top = repository_top(str(resolved))
+    # .gitignore files between the repository top and the root still apply (a scan of a subfolder); the
+    # folders above are noted up to the top, or to the file system's root when there is none (a `.git`
+    # made later changes which .gitignore files apply).
+    if trail is not None and top != str(resolved):
+        for folder in resolved.parents:
+            trail.note(str(folder))
+            if str(folder) == top:
+                break
+    if top is not None and top != str(resolved):
         for folder in reversed(resolved.parents):
-            if folder == top or top in folder.parents:
-                if trail is not None:
-                    trail.note(str(folder))
+            if str(folder) == top or Path(top) in folder.parents:
                 ignores.push(folder)
-    yield from _walk(resolved, ignores, errors, cwd)
+    boundary = os.path.realpath(top or resolved)
+    yield from _walk(resolved, ignores, errors, cwd, boundary)
 
 
-def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]], cwd: Path) -> Iterator[str]:
+def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]], cwd: Path,
+          boundary: str) -> Iterator[str]:
     # Strings, not pathlib, for every entry: a Path per file and folder was half of a 10k-file walk.
     trail = ignores.trail
     if trail is not None:
@@ -263,10 +293,16 @@ def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]]
                         if trail is not None:
                             trail.note(entry.path)
                         continue
-                    yield from _walk(entry.path, ignores, errors, cwd)
-                elif entry.is_file(follow_symlinks=True):
-                    if not ignores.ignored(entry.path, False):
-                        yield entry.path
+                    yield from _walk(entry.path, ignores, errors, cwd, boundary)
+                    continue
+                link = entry.is_symlink()
+                if link and trail is not None:
+                    trail.note_link(entry.path)  # a dangling link's target may appear, a link may move
+                if entry.is_file(follow_symlinks=True) and not ignores.ignored(entry.path, False):
+                    if link and not _inside(os.path.realpath(entry.path), boundary):
+                        errors.append((display_path(entry.path, cwd), OUTSIDE))
+                        continue
+                    yield entry.path
             except OSError as exc:
                 errors.append((display_path(Path(entry.path), cwd), f"cannot read: {exc.strerror or exc}"))
     finally:
@@ -274,58 +310,65 @@ def _walk(folder: Path | str, ignores: _GitIgnore, errors: list[tuple[str, str]]
             ignores.pop()
 
 
-_RACY_NS = 2_000_000_000  # as the file manifest: a change within two seconds of a walk may share its tick
-
-
 def discover(paths: Sequence[str | Path], *, excluded: Iterable[str] = (), cwd: Path | None = None,
-             errors: list[tuple[str, str]] | None = None, memo: Path | None = None) -> list[SourceFile]:
+             errors: list[tuple[str, str]] | None = None, memo: WalkMemo | None = None) -> list[SourceFile]:
     """The files to scan, each with its kind; unknown kinds in a walk are skipped silently.
 
-    `memo`: a folder where a walk of folders leaves what it found and what that depends on (`_Trail`); the
-    next walk of the same folders with the same exclusions takes it when none of that changed, which
-    costs a `stat` a folder instead of listing and matching every entry (a warm scan of vLLM: ~0.08 s)."""
+    `memo`: remembered walks (`vlint/cache/walkmemo.py`); a walk of folders takes the remembered answer
+    when nothing it depended on changed."""
     cwd = Path(os.path.abspath(cwd or Path.cwd()))
     errors = errors if errors is not None else []
     excluded = list(excluded)
-    entry = None
+    scope = None
     if memo is not None and paths and all(os.path.isdir(p) for p in paths):
-        import hashlib
+        from vlint import __version__
+        from vlint.cache.walkmemo import scope_of
 
-        key = repr((sorted(SKIP_DIRS), [os.path.abspath(p) for p in paths], excluded, str(cwd)))
-        entry = memo / f"walk-{hashlib.sha256(key.encode()).hexdigest()[:20]}.pickle"
-        found = _remembered(entry)
+        scope = scope_of(__version__, sorted(SKIP_DIRS), [os.path.abspath(p) for p in paths], excluded, str(cwd))
+        found = memo.recall(scope)
         if found is not None:
-            return found
-    trail = _Trail() if entry is not None else None
+            errors.extend(found[1])
+            return [SourceFile(*item) for item in found[0]]
+    trail = None
+    if scope is not None:
+        from vlint.cache.walkmemo import Trail
+
+        trail = Trail()
     started = time.time_ns()
+    mark = len(errors)
     out = _discover(paths, excluded, cwd, errors, trail)
-    if entry is not None and trail is not None and not errors:
-        import pickle
-
-        from vlint.cache import write_atomically
-
-        found = [(s.location, s.display, s.kind) for s in out]
-        write_atomically(entry, pickle.dumps((started, trail.stats, found), protocol=pickle.HIGHEST_PROTOCOL))
+    if memo is not None and scope is not None and trail is not None:
+        memo.remember(scope, started, trail, [(s.location, s.display, s.kind) for s in out], errors[mark:])
     return out
 
 
-def _remembered(entry: Path) -> list[SourceFile] | None:
-    import pickle
-
+def _explicit(path: Path, cwd: Path, errors: list[tuple[str, str]]) -> bool:
+    """Whether a named file may be read: a regular file, and not a symlink to a file outside the project.
+    If not, why is in `errors`."""
+    display = display_path(path, cwd)
     try:
-        with open(entry, "rb") as fh:
-            started, stats, found = pickle.load(fh)
-        for path, mtime_ns, size in stats:
-            st = os.stat(path)
-            if st.st_mtime_ns != mtime_ns or st.st_size != size or mtime_ns >= started - _RACY_NS:
-                return None
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-        return None
-    return [SourceFile(*item) for item in found]
+        st = os.stat(path)
+    except FileNotFoundError:
+        errors.append((display, "no such file or directory"))
+        return False
+    except OSError as exc:
+        errors.append((display, f"cannot read: {exc.strerror or exc}"))
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        errors.append((display, "not read: not a regular file"))
+        return False
+    real, text = os.path.realpath(path), os.fspath(path)
+    if real != text:
+        folder = os.path.dirname(text)
+        top = repository_top(folder) or (str(cwd) if _inside(text, str(cwd)) else folder)
+        if not _inside(real, os.path.realpath(top)):
+            errors.append((display, OUTSIDE))
+            return False
+    return True
 
 
 def _discover(paths: Sequence[str | Path], excluded: list[str], cwd: Path, errors: list[tuple[str, str]],
-              trail: _Trail | None) -> list[SourceFile]:
+              trail: Trail | None) -> list[SourceFile]:
     from fnmatch import translate
     patterns = [p.rstrip("/") for p in excluded]
     # fnmatch semantics, compiled once: the whole path, a folder it is under, or any one of its parts
@@ -346,12 +389,12 @@ def _discover(paths: Sequence[str | Path], excluded: list[str], cwd: Path, error
         if path.is_dir():
             candidates: Iterable[str] = walk(path, errors, cwd, trail)
             explicit = False
-        elif path.exists():
+        else:
+            display = display_path(path, cwd)
+            if display in seen or is_excluded(display) or not _explicit(path, cwd, errors):
+                continue
             candidates = [str(path)]
             explicit = True
-        else:
-            errors.append((display_path(path, cwd), "no such file or directory"))
-            continue
         for candidate in candidates:
             display = display_path(candidate, cwd)
             if display in seen or is_excluded(display):
@@ -360,13 +403,14 @@ def _discover(paths: Sequence[str | Path], excluded: list[str], cwd: Path, error
             if _suffix(name) == "":
                 if trail is not None:
                     trail.note(candidate)
-                kind = kind_of_name(name, _head(candidate))
+                head, problem = _head(candidate)
+                if problem is not None and explicit:
+                    errors.append((display, f"cannot read: {problem}"))
+                kind = kind_of_name(name, head)
             else:
                 kind = kind_of_name(name)
             if kind is None:
-                if explicit:
-                    continue  # pre-commit may pass files vlint has no extractor for
-                continue
+                continue  # pre-commit may pass files vlint has no extractor for
             seen.add(display)
             out.append(SourceFile(candidate, display, kind))
     return out

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from vlint.facts import ParseError
 
 Severity = Literal["info", "warning", "error"]
 Confidence = Literal["low", "medium", "high"]
@@ -139,3 +142,21 @@ class Finding:
         if self.verify is not None:
             out["verify"] = self.verify
         return out
+
+
+@dataclass
+class Result:
+    """What a scan found: kept and suppressed findings, files that could not be read or parsed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+    files_scanned: int = 0
+    baselined: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def exit_code(self, fail_on: str) -> int:
+        if fail_on == "never":
+            return 0
+        threshold = SEVERITY_ORDER[fail_on]
+        return 1 if any(SEVERITY_ORDER[f.severity] >= threshold for f in self.findings) else 0

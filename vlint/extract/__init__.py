@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from vlint.facts import FileFacts
@@ -47,28 +46,8 @@ WORKER_SETUP: dict[str, str] = {
 def load_callable(target: str) -> Callable[..., Any]:
     """Import `module:function` on first use (the registries name extractors this way to stay lazy)."""
     module_name, func_name = target.split(":")
-    module = sys.modules.get(module_name)
-    if module is None:
-        with quiet_collector():
-            module = importlib.import_module(module_name)
+    module = sys.modules.get(module_name) or importlib.import_module(module_name)
     return getattr(module, func_name)
-
-
-@contextmanager
-def quiet_collector() -> Iterator[None]:
-    """Import heavy modules with the cyclic garbage collector held off, then freeze what they made out of its
-    later scans: an import allocates thousands of long-lived objects (libcst's ~230 node classes), and
-    the collections they trigger rescan all of them (libcst's import: ~0.1 s of a ~0.5 s pre-commit run)."""
-    import gc
-
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.freeze()
-            gc.enable()
 
 
 def get_extractor(kind: str) -> Extractor | None:

@@ -1,9 +1,10 @@
 """A persistent cache of Hugging Face Hub answers, so CI runs and pre-commit hooks pay the network once.
 
-One small JSON file per (model id, revision) under the user cache directory. Files are written to a
-temporary name and moved into place with `os.replace`, so concurrent vlint runs never see a half-written
-entry and never lose each other's writes. Entries expire (7 days by default): model cards change.
-Only the metadata vlint needs is stored; never a token or a request header.
+One small JSON file per (model id, revision) in `hub/` of vlint's user cache folder (created as
+`folders.py` creates every level: never through a symlink). Files are written to a temporary name and
+moved into place with `os.replace`, so concurrent vlint runs never see a half-written entry and never
+lose each other's writes. Entries are checked field by field when read, and expire (7 days by default):
+model cards change. Only the metadata vlint needs is stored; never a token or a request header.
 """
 
 from __future__ import annotations
@@ -11,25 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vlint.cache.folders import cache_dir, ensure_path, owned_folder, write_atomically
+
 DEFAULT_TTL_S: float = 7 * 24 * 3600
 _SUBDIR = "hub"
 _FORMAT = 1
-
-
-def cache_dir() -> Path:
-    """`$VLINT_CACHE_DIR`, else `$XDG_CACHE_HOME/vlint`, else `~/.cache/vlint` (read at call time)."""
-    explicit = os.environ.get("VLINT_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "vlint"
 
 
 @dataclass(frozen=True)
@@ -55,13 +47,17 @@ class HubCache:
     def get(self, model_id: str, revision: str | None = None) -> dict[str, Any] | None:
         """The stored payload, or None when absent, expired or unreadable (a cache is never an error)."""
         path = self._path(model_id, revision)
+        if not owned_folder(self.directory):
+            return None
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(entry, dict) or entry.get("format") != _FORMAT:
             return None
-        if entry.get("id", "").lower() != model_id.lower() or entry.get("revision") != (revision or "main"):
+        stored_id = entry.get("id")
+        if not isinstance(stored_id, str) or stored_id.lower() != model_id.lower() \
+                or entry.get("revision") != (revision or "main"):
             return None  # a hash collision, however unlikely, must not return another model's answer
         stored_at = entry.get("stored_at")
         if not isinstance(stored_at, (int, float)) or time.time() - stored_at > self.ttl_s:
@@ -78,16 +74,19 @@ class HubCache:
             "stored_at": time.time(),
             "payload": payload,
         }
-        write_atomically(self._path(model_id, revision), json.dumps(entry, sort_keys=True).encode(), ".json")
+        if ensure_path(self.directory) is not None:
+            write_atomically(self._path(model_id, revision), json.dumps(entry, sort_keys=True).encode(), ".json")
 
     def clear(self) -> int:
         removed = 0
+        if not owned_folder(self.directory):
+            return 0  # never through a symlink
         try:
             entries = list(self.directory.iterdir())
         except OSError:
             return 0
         for path in entries:
-            if path.suffix != ".json" or not path.is_file():
+            if path.suffix != ".json" or path.is_symlink() or not path.is_file():
                 continue
             try:
                 path.unlink()
@@ -96,38 +95,6 @@ class HubCache:
             if not path.name.startswith(".tmp-"):  # a writer's leftover is not an entry
                 removed += 1
         return removed
-
-
-def write_atomically(path: Path, data: bytes, suffix: str = "") -> None:
-    """Write to a temporary name in the same folder, then move into place: concurrent runs never see half
-    a file nor lose each other's writes. An unwritable place is not an error: that cache is skipped."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
-
-
-def remove_entries(folder: Path, keep: tuple[str, ...] = ()) -> int:
-    """Delete the files of a cache folder but those named in `keep`; how many were removed."""
-    removed = 0
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            if entry.name in keep:
-                continue
-            try:
-                entry.unlink()
-                removed += 1
-            except OSError:
-                pass
-    return removed
 
 
 def clear_cache() -> int:

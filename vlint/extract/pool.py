@@ -1,0 +1,305 @@
+"""Extraction in worker processes: a time budget per file, and a file that kills its worker loses only itself.
+
+Each worker takes a task (a chunk of files), runs `runner.process` on every file and answers with what
+each came to. A worker
+- runs each extraction under a budget: a timer raises inside Python code when the budget is spent (the
+  file becomes an error entry, the worker goes on), and a CPU timer at twice the budget ends the worker
+  when native code never returns;
+- dies with the scanning process (Linux `PR_SET_PDEATHSIG`; elsewhere a thread that watches the parent),
+  and leaves Ctrl-C to it;
+- keeps the garbage collector off while a file is extracted and freezes what the imports made: an
+  extraction leaves almost no cycles (its trees are freed by reference counting), while the collector
+  would rescan a growing parse tree many times over. These are the worker's own process settings;
+  the process that called `vlint.api.scan()` never sees them.
+When a worker dies (a native crash, the kernel's OOM killer, `os._exit`, the CPU timer), the files of its
+task are run again one by one; a file that kills a worker on its own becomes an error entry naming the
+cause, and the scan goes on. Messages are JSON both ways, checked on arrival.
+
+Workers are forked on Linux when this process runs no other thread (they start in milliseconds and share
+the parent's imported modules); otherwise they are spawned.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING, Any
+
+from vlint.cache.codec import CorruptEntry, encode_entry
+from vlint.extract.perfile import Done, Item, Job, finish, prepare
+from vlint.facts import FileFacts, ParseError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+POLL_S = 1.0
+STOP = b""
+MAX_FAILED_STARTS = 3
+
+
+class PoolUnavailable(Exception):
+    """No worker could be kept running; `unfinished` holds the tasks left to do some other way."""
+
+    def __init__(self, unfinished: list[list[Item]]) -> None:
+        super().__init__("no worker process could be started")
+        self.unfinished = unfinished
+
+
+@dataclass
+class _Task:
+    items: list[Item]
+    alone: bool = False  # one file of a task whose worker died: if this one dies too, the file is the cause
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: _Task | None = None
+    since: float = 0.0
+
+
+class WorkerPool:
+    """Up to `size` workers for one scan's tasks; `run` yields every file's `Done`, in no set order."""
+
+    def __init__(self, size: int, job: Job) -> None:
+        self.size = max(1, size)
+        self.job = job
+        self.queue: deque[_Task] = deque()
+        self.workers: list[_Worker] = []
+        self.failed_starts = 0
+
+    def run(self, tasks: list[list[Item]]) -> Iterator[Done]:
+        self.queue.extend(_Task(list(t)) for t in tasks)
+        try:
+            while self.queue or any(w.task is not None for w in self.workers):
+                self._staff()
+                for worker in self.workers:
+                    if worker.task is None and self.queue:
+                        self._assign(worker, self.queue.popleft())
+                yield from self._collect()
+        finally:
+            self._stop_all()
+
+    # ---- the parent's side --------------------------------------------------------------------------
+
+    def _staff(self) -> None:
+        busy = sum(1 for w in self.workers if w.task is not None)
+        while len(self.workers) < min(self.size, busy + len(self.queue)):
+            try:
+                self.workers.append(self._start())
+            except OSError:  # fork refused (process or memory limits)
+                self.failed_starts += 1
+                if self.workers:
+                    return
+                if self.failed_starts >= MAX_FAILED_STARTS:
+                    raise PoolUnavailable([t.items for t in self.queue]) from None
+
+    def _start(self) -> _Worker:
+        import multiprocessing
+
+        forkable = sys.platform.startswith("linux") and threading.active_count() == 1
+        context = multiprocessing.get_context("fork" if forkable else "spawn")
+        ours, theirs = context.Pipe(duplex=True)
+        process = context.Process(target=_serve, args=(theirs, astuple(self.job), os.getpid()), daemon=True,
+                                  name="vlint-extract")
+        try:
+            process.start()
+        finally:
+            theirs.close()
+        return _Worker(process, ours)
+
+    def _assign(self, worker: _Worker, task: _Task) -> None:
+        worker.task, worker.since = task, time.monotonic()
+        try:
+            worker.conn.send_bytes(json.dumps(task.items).encode())
+        except OSError:
+            pass  # it died: `_collect` sees its sentinel and runs the task again
+
+    def _collect(self) -> Iterator[Done]:
+        from multiprocessing.connection import wait
+
+        waitables: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
+        wait(waitables, timeout=POLL_S)
+        for worker in list(self.workers):
+            try:
+                while worker.conn.poll():
+                    answers = json.loads(worker.conn.recv_bytes())
+                    done = [Done.from_json(a) for a in answers]
+                    if worker.task is not None and len(done) == len(worker.task.items):
+                        worker.task = None
+                        yield from done
+                    else:
+                        raise CorruptEntry("an answer for another task")
+            except (EOFError, OSError, ValueError, TypeError):
+                pass  # a worker that died mid-answer: handled as dead below
+            if not worker.process.is_alive() or worker.conn.closed:
+                yield from self._lost(worker, _cause(worker.process))
+            elif worker.task is not None and time.monotonic() - worker.since > self._deadline(worker.task):
+                worker.process.kill()
+                worker.process.join(5)
+                yield from self._lost(worker, f"took longer than {self.job.budget_s:g} s")
+
+    def _deadline(self, task: _Task) -> float:
+        """A last resort: a worker's own timers end a slow file long before this (a blocked read, say)."""
+        return 2 * self.job.budget_s * len(task.items) + 10
+
+    def _lost(self, worker: _Worker, cause: str) -> Iterator[Done]:
+        self.workers.remove(worker)
+        worker.conn.close()
+        task = worker.task
+        if task is None:
+            self.failed_starts += 1
+            if self.failed_starts >= MAX_FAILED_STARTS and not self.workers:
+                raise PoolUnavailable([t.items for t in self.queue])
+        elif task.alone:
+            yield failed(task.items[0], f"the {task.items[0][3]} extractor crashed on this file ({cause}); skipped")
+        else:
+            self.queue.extendleft(_Task([item], alone=True) for item in reversed(task.items))
+
+    def _stop_all(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.conn.send_bytes(STOP)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 2
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self.workers = []
+
+
+def failed(item: Item, reason: str) -> Done:
+    """The error entry of a file that could not be extracted (not recorded: it is tried again next run)."""
+    index, _, display, kind, *_ = item
+    facts = FileFacts(display, kind)
+    facts.errors.append(ParseError(display, reason))
+    return Done(index, encode_entry(facts, None))
+
+
+def _cause(process: BaseProcess) -> str:
+    process.join(1)
+    code = process.exitcode
+    if code is None:
+        return "it stopped answering"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code == getattr(signal, "SIGPROF", None):
+            return "it used more than twice its time budget of CPU and was stopped"
+        if -code == getattr(signal, "SIGKILL", None):
+            return "killed by SIGKILL, as the kernel does when memory runs out"
+        return f"killed by {name}"
+    return f"the worker exited with status {code}"
+
+
+# ---- the worker's side ------------------------------------------------------------------------------------
+
+class FileTimeout(BaseException):
+    """The time budget of one file ran out (a BaseException: an extractor's `except Exception` lets it by)."""
+
+
+class _Budget:
+    """One file's time budget: SIGALRM at the budget raises `FileTimeout` in Python code; SIGPROF at twice
+    the budget in CPU time ends the process (its default action) when native code never returns."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = False
+        self.usable = hasattr(signal, "setitimer")
+        if self.usable:
+            signal.signal(signal.SIGALRM, self._expired)
+            signal.signal(signal.SIGPROF, signal.SIG_DFL)
+
+    def _expired(self, _signum: int, _frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise FileTimeout
+
+    def __enter__(self) -> None:
+        if self.usable:
+            self.armed = True
+            signal.setitimer(signal.ITIMER_PROF, 2 * self.seconds)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.usable:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+def _serve(conn: Connection, job_fields: tuple[Any, ...], parent: int) -> None:
+    """A worker's life: tasks in, answers out, until the parent says stop or goes away."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    job = Job(*job_fields)
+    from vlint.cache.store import Reader
+
+    reader = Reader(job.db)
+    budget = _Budget(job.budget_s)
+    gc.freeze()  # what the parent made (inherited by fork) is not this process's to scan
+    known_modules = len(sys.modules)
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if message == STOP:
+            return
+        answers = [_process(item, job, reader, budget).to_json() for item in json.loads(message)]
+        if len(sys.modules) != known_modules:  # an extractor was imported: freeze what it made
+            gc.freeze()
+            known_modules = len(sys.modules)
+        conn.send_bytes(json.dumps(answers).encode())
+
+
+def _process(item: Item, job: Job, reader: Any, budget: _Budget) -> Done:
+    ready = prepare(item, job, reader)
+    if isinstance(ready, Done):
+        return ready
+    gc.disable()
+    try:
+        with budget:
+            return finish(ready)
+    except FileTimeout:
+        return failed(item, f"the {item[3]} extractor took longer than {job.budget_s:g} s on this file; skipped")
+    finally:
+        gc.enable()
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the scanning process ends, however it ends (SIGKILL included)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            if ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:
+                    os._exit(0)  # the parent ended before the call
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="vlint-parent-watch", daemon=True).start()

@@ -1,0 +1,190 @@
+"""The extraction driver: every discovered file's facts, from the cache or from its extractor, by one path.
+
+Per file, in order, stopping at the first step that settles it:
+1. its stamp (`vlint/cache/manifest.py`): unchanged since a run that found nothing in it, or whose facts
+   are stored, costs a `stat`;
+2. one read (regular files only, never blocking, never past `max-file-size`) and the kind's word check
+   (microseconds): most files end here;
+3. its content key, looked up in the project's cache;
+4. its extractor, in a worker process (`pool.py`: a per-file time budget, and a file that kills its
+   worker costs only itself).
+Steps 2-4 are `perfile.prepare` and `perfile.finish`, run unchanged by this process and by the workers.
+This process reads files until `PARALLEL_MIN_FILES` of them need an extractor (most scans are a few
+files from pre-commit: one worker then extracts them); past that, workers read and extract the rest
+themselves, in chunks, and this process only places their results and stores what they made.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vlint.cache.codec import CorruptEntry, decode_entry
+from vlint.cache.manifest import Manifest
+from vlint.cache.walkmemo import WalkMemo
+from vlint.discover import SourceFile
+from vlint.extract.perfile import Done, Item, Job, data_digest, file_budget, prepare, process
+from vlint.extract.pool import PoolUnavailable, WorkerPool
+from vlint.facts import FileFacts, ParseError
+
+if TYPE_CHECKING:
+    from vlint.cache.store import Store
+    from vlint.config import Config
+
+# Files that need an extractor before a pool of several workers pays for its start: each worker imports
+# the extractors itself (libcst: ~0.3 s of CPU), while a parse costs 10-20 ms.
+PARALLEL_MIN_FILES = 64
+CHUNK = 32  # files a worker task: few enough tasks that handing them out costs nothing, enough to balance
+TEXT_CHUNK = 8  # files already read by this process, a task (their texts travel with it)
+
+
+@dataclass
+class ProjectCache:
+    """A project's cache as one scan uses it: the store, the stamps of this scan's scope, remembered walks."""
+
+    store: Store
+    manifest: Manifest
+    memo: WalkMemo
+
+    @classmethod
+    def open(cls, root: Path, scanned: Sequence[Path], config: Config, cwd: Path) -> ProjectCache | None:
+        """The cache of the project at `root`, or None when it cannot be kept safely outside `scanned`."""
+        from vlint.cache import folders
+        from vlint.cache.store import Store
+        from vlint.cache.walkmemo import scope_of
+
+        folder = folders.project_folder(root, scanned)
+        if folder is None:
+            return None
+        folders.sweep_projects()
+        store = Store.open(folder)
+        if store is None:
+            return None
+        # display paths are relative to the working folder, keys depend on the data and the size limit
+        scope = scope_of("stamps", data_digest(), config.max_file_size, os.fspath(cwd))
+        return cls(store, Manifest(store, scope), WalkMemo(store))
+
+
+def extract_texts(texts: Sequence[tuple[str, str, str]], config: Config) -> list[FileFacts]:
+    """The facts of texts given as (kind, text, display name), as a scan extracts files (stdin, editors)."""
+    job = Job(config.max_file_size, False, None, file_budget())
+    results = [FileFacts(display, kind) for kind, _, display in texts]
+
+    def place(done: Done) -> None:
+        if done.payload:
+            kind, _, display = texts[done.index]
+            results[done.index] = _decoded(done.payload, SourceFile("", display, kind))[0]
+
+    _run([[i, None, display, kind, text, None] for i, (kind, text, display) in enumerate(texts)], job, None,
+         config, place, isolate=True)
+    return results
+
+
+def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store | None = None,
+                manifest: Manifest | None = None, isolate: bool = True,
+                budget_s: float | None = None) -> Iterator[tuple[FileFacts, str | None]]:
+    """Facts (and the text of files with suppression comments) of every file, in discovery order.
+
+    `store`/`manifest`: the project's cache, or None. `isolate=False` extracts in this process (no time
+    budget, no crash isolation: for tests that compare the two)."""
+    job = Job(config.max_file_size, store is not None, str(store.path) if store is not None else None,
+              budget_s if budget_s is not None else file_budget())
+    results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
+    stats: dict[int, os.stat_result] = {}
+    fresh: list[tuple[str, str]] = []
+
+    def place(done: Done) -> None:
+        source = sources[done.index]
+        if done.fresh and done.key is not None and done.payload is not None:
+            fresh.append((done.key, done.payload))
+        st = stats.pop(done.index, None)
+        if manifest is not None and st is not None and done.outcome is not None:
+            manifest.keep(source.display, st, done.outcome)
+        if done.payload:
+            results[done.index] = _decoded(done.payload, source)
+
+    todo: list[Item] = []
+    for index, source in enumerate(sources):
+        if manifest is not None:
+            st = manifest.stat(source.location)
+            if st is not None:
+                known = manifest.known(source.display, st)
+                if known == "":
+                    continue  # unchanged since a run that found nothing in it
+                if known is not None and store is not None:
+                    stored = store.get(known)
+                    if stored is not None:
+                        try:
+                            results[index] = decode_entry(stored)
+                            continue
+                        except CorruptEntry:
+                            pass
+                stats[index] = st
+        todo.append([index, source.location, source.display, source.kind, None, None])
+
+    try:
+        _run(todo, job, store, config, place, isolate)
+    finally:
+        if store is not None and fresh:
+            store.put_facts(fresh)
+        if manifest is not None:
+            manifest.save()
+    for source, result in zip(sources, results, strict=True):
+        yield result if result is not None else (FileFacts(source.display, source.kind), None)
+
+
+def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place: Callable[[Done], None],
+         isolate: bool) -> None:
+    """Read in this process until enough files need an extractor to be worth a pool, then hand the rest to
+    workers by path; extract in one worker what this process read."""
+    waiting: list[Item] = []
+    position = 0
+    while position < len(todo) and len(waiting) < PARALLEL_MIN_FILES:
+        ready = prepare(todo[position], job, store)
+        position += 1
+        if isinstance(ready, Done):
+            place(ready)
+        else:
+            waiting.append(ready)
+    rest = todo[position:]
+    tasks = [waiting[i:i + TEXT_CHUNK] for i in range(0, len(waiting), TEXT_CHUNK)]
+    tasks += [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
+    if not tasks:
+        return
+    if isolate:
+        few = not rest and len(waiting) < PARALLEL_MIN_FILES
+        try:
+            for done in WorkerPool(worker_count(len(tasks), config, few=few), job).run(tasks):
+                place(done)
+            return
+        except PoolUnavailable as exc:
+            tasks = exc.unfinished  # no process could be started: the rest is done here
+    for task in tasks:
+        for item in task:
+            place(process(item, job, store))
+
+
+def _decoded(payload: str, source: SourceFile) -> tuple[FileFacts, str | None]:
+    try:
+        return decode_entry(payload)
+    except CorruptEntry as exc:  # a worker's own output: only a bug in the codec gets here
+        facts = FileFacts(source.display, source.kind)
+        facts.errors.append(ParseError(source.display, f"internal error: facts lost in transit ({exc})"))
+        return facts, None
+
+
+def worker_count(tasks: int, config: Config, *, few: bool) -> int:
+    """Worker processes: `jobs` when set, else one for a few files and a core each (at most 8) once enough
+    need an extractor; never more than there are tasks to hand out."""
+    wanted = config.jobs or (1 if few else min(usable_cpus(), 8))
+    return max(1, min(wanted, tasks))
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
