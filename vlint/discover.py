@@ -231,7 +231,6 @@ def _head(path: str) -> tuple[bytes | None, str | None]:
         os.close(fd)
 
 
-@lru_cache(maxsize=256)
 def repository_top(folder: str) -> str | None:
     """The nearest folder holding `.git`, at or above `folder` (an absolute path)."""
     current = folder
@@ -255,18 +254,21 @@ def walk(root: Path, errors: list[tuple[str, str]], cwd: Path, trail: Trail | No
     ignores = _GitIgnore(trail)
     resolved = Path(os.path.abspath(root))
     top = repository_top(str(resolved))
-    # .gitignore files between the repository top and the root still apply (a scan of a subfolder); the
-    # folders above are noted up to the top, or to the file system's root when there is none (a `.git`
-    # made later changes which .gitignore files apply).
-    if trail is not None and top != str(resolved):
-        for folder in resolved.parents:
-            trail.note(str(folder))
-            if str(folder) == top:
-                break
-    if top is not None and top != str(resolved):
-        for folder in reversed(resolved.parents):
-            if str(folder) == top or Path(top) in folder.parents:
-                ignores.push(folder)
+    # .gitignore files between the repository top and the root still apply (a scan of a subfolder).
+    above = [] if top == str(resolved) else list(resolved.parents)
+    if top is not None and above:
+        above = above[:[str(f) for f in above].index(top) + 1]
+    if trail is not None:
+        # what decides which .gitignore files apply: no nearer `.git` above the root (none at all when there
+        # is no repository), and each .gitignore up to the top (one that appears there changes the answer)
+        for folder in above:
+            if str(folder) != top:
+                trail.note(os.path.join(folder, ".git"))
+            if top is not None:
+                trail.note(os.path.join(folder, ".gitignore"))
+    if top is not None:
+        for folder in reversed(above):
+            ignores.push(folder)
     boundary = os.path.realpath(top or resolved)
     yield from _walk(resolved, ignores, errors, cwd, boundary)
 
