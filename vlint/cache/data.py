@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from vlint.cache.folders import cache_dir, ensure_folder, owned_folder, write_atomically
+from vlint.cache.folders import cache_dir, ensure_folder, owned_folder, trusted_location, write_atomically
 
 HEADER = "vlint-data 1"
 INT_KEYS = "\u0000int-keys"
@@ -29,7 +29,7 @@ def load(name: str, raw: bytes, parse: Callable[[bytes], Any]) -> Any:
     digest = hashlib.sha256(raw).hexdigest()[:20]
     file_name = f"{name}-{digest}.json"
     folder = cache_dir() / SUBDIR
-    if owned_folder(folder):
+    if trusted_location() and owned_folder(folder):
         found = _read(folder / file_name)
         if found is not None:
             return found

@@ -17,6 +17,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 MARKER = "CACHEDIR.TAG"
@@ -43,6 +44,26 @@ def cache_dir() -> Path:
     return base.joinpath(*own)
 
 
+def trusted_location() -> bool:
+    """Whether vlint's cache folder may be used at all: not inside the working folder, nor inside any git
+    work tree (CI that sets `XDG_CACHE_HOME=$PWD/.cache` puts it in the checkout, where a repository can
+    plant entries under names it can compute). A cache that is not used is only slower."""
+    real = os.path.realpath(cache_dir())
+    return not inside(Path(real), [Path.cwd()]) and not _in_work_tree(real)
+
+
+@lru_cache(maxsize=8)
+def _in_work_tree(real: str) -> bool:
+    current = real
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
 def owned_folder(path: Path) -> bool:
     """True for a real folder (not a symlink) of this user that other users cannot write."""
     try:
@@ -58,6 +79,8 @@ def ensure_folder(*parts: str, mark: bool = False) -> Path | None:
     """`cache_dir()/parts...`, created level by level (0700); None when a level is a symlink, not a folder,
     not this user's, or cannot be made (a cache that cannot be kept safely is skipped). vlint's top folder
     gets the marker, and the last level too with `mark`."""
+    if not trusted_location():
+        return None
     base, own = user_base()
     try:
         base.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vlint.cache.folders import cache_dir, ensure_path, owned_folder, write_atomically
+from vlint.cache.folders import cache_dir, ensure_path, owned_folder, trusted_location, write_atomically
 
 DEFAULT_TTL_S: float = 7 * 24 * 3600
 _SUBDIR = "hub"
@@ -47,7 +47,7 @@ class HubCache:
     def get(self, model_id: str, revision: str | None = None) -> dict[str, Any] | None:
         """The stored payload, or None when absent, expired or unreadable (a cache is never an error)."""
         path = self._path(model_id, revision)
-        if not owned_folder(self.directory):
+        if not owned_folder(self.directory) or (self.directory == cache_dir() / _SUBDIR and not trusted_location()):
             return None
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
