@@ -148,12 +148,32 @@ def test_facts_unused_for_a_month_and_the_least_recent_beyond_the_size_cap_are_e
     now = time.time()
     store.conn.execute("UPDATE facts SET used = ? WHERE key = 'old'", (int(now - MAX_AGE_S - DAY_S),))
     store.conn.execute("UPDATE facts SET used = ? WHERE key = 'bigger'", (int(now - 3 * DAY_S),))
-    store.put_stamps("scope", {"a.py": (1, 1, 1, 1, "", int((now - MAX_AGE_S - DAY_S) * 1e9)),
-                               "b.py": (1, 1, 1, 1, "", time.time_ns())})
+    store.put_blob("walk", "old", "{}")
+    store.put_blob("walk", "recent", "{}")
+    store.conn.execute("UPDATE blobs SET used = ? WHERE scope = 'old'", (int(now - MAX_AGE_S - DAY_S),))
     monkeypatch.setattr("vlint.cache.store.MAX_FACT_BYTES", 1500)
     store.evict(now)
     assert {k for (k,) in store.conn.execute("SELECT key FROM facts")} == {"recent", "big"}
-    assert set(store.stamps("scope")) == {"b.py"}
+    assert (store.blob("walk", "old"), store.blob("walk", "recent")) == (None, "{}")
+    store.close()
+
+
+def test_stamps_not_renewed_for_a_month_are_dropped_when_the_stamps_are_next_written(tmp_path):
+    from vlint.cache.manifest import Manifest
+
+    store = Store.open(tmp_path)
+    assert store is not None
+    st = os.stat(tmp_path)
+    old = Manifest(store, "scope")
+    old.started_ns = time.time_ns() - (MAX_AGE_S + DAY_S) * 1_000_000_000
+    old.fresh["gone.py"] = [1, 1, 1, 1, "", old.started_ns // 86_400_000_000_000]
+    old.save()
+    assert set(Manifest(store, "scope").records) == {"gone.py"}
+    fresh = Manifest(store, "scope")
+    fresh.started_ns += 10 * 1_000_000_000  # the folder's times are no longer racy
+    fresh.keep("here.py", st, "")
+    fresh.save()
+    assert set(Manifest(store, "scope").records) == {"here.py"}
     store.close()
 
 

@@ -129,7 +129,8 @@ def test_rules_data_is_parsed_once_then_read_back_and_cleared(tmp_path, monkeypa
     from vlint.cli import main
 
     monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "user"))
-    monkeypatch.chdir(tmp_path)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")  # not a folder the cache lies in: that cache would not be used
     knowledge.load_data.cache_clear()
     try:
         first = knowledge.load_data("models.yaml")  # token ids as integer keys: kept exactly

@@ -9,17 +9,27 @@ Nothing here is ever an error: a cache that cannot be used, or an entry that fai
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from vlint.cache.folders import cache_dir
-from vlint.cache.hub import HubCache, clear_cache
 
 __all__ = ["HubCache", "cache_dir", "clear_cache", "clear_all"]
+
+
+def __getattr__(name: str) -> Any:
+    """`HubCache` and `clear_cache` from `hub.py`, imported only by the runs that use them (a scan offline
+    never does)."""
+    if name in ("HubCache", "clear_cache"):
+        from vlint.cache import hub
+
+        return getattr(hub, name)
+    raise AttributeError(f"module 'vlint.cache' has no attribute {name!r}")
 
 
 def clear_all(project_root: Path) -> int:
     """`vlint cache clear`: this project's cache, the parsed rules data and the Hub answers; how many
     files were removed. Only folders vlint created (they hold its marker), never through a symlink."""
-    from vlint.cache import data, folders
+    from vlint.cache import data, folders, hub
 
     removed = folders.remove_marked(cache_dir() / folders.PROJECTS / folders.project_name(project_root))
-    return removed + data.clear() + clear_cache()
+    return removed + data.clear() + hub.clear_cache()

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from functools import lru_cache
@@ -132,6 +130,8 @@ def write_atomically(path: Path, data: bytes, suffix: str = "") -> bool:
     """Write to a temporary name in the same folder, then move into place: concurrent runs never see half a
     file nor lose each other's writes, and a symlink planted at `path` is replaced, not followed. The folder
     must exist. Failure (full disk, read-only home) is not an error: that cache entry is skipped."""
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
     except OSError:
@@ -190,6 +190,8 @@ def remove_marked(folder: Path) -> int:
     everything in it; how many files went. `shutil.rmtree` does not follow symlinks found inside."""
     if not owned_folder(folder) or not os.path.isfile(folder / MARKER) or os.path.islink(folder / MARKER):
         return 0
+    import shutil
+
     count = sum(len(files) for _, _, files in os.walk(folder)) - 1
     shutil.rmtree(folder, ignore_errors=True)
     return max(count, 0)

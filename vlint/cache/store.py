@@ -6,12 +6,11 @@ are text and integers, facts are JSON decoded by the strict codec. Every row car
 its key and content, checked when it is read; a row that fails it, or a file SQLite finds damaged, is a
 miss (the file is removed and rebuilt), never an error and never a wrong finding.
 
-Tables: `facts` (a file's facts by content key), `stamps` (what a run learnt of each file by its `stat`,
-per scan scope: see `vlint/cache/manifest.py`), `walks` (a remembered walk per scope: `vlint/discover.py`).
+Tables: `facts` (a file's facts by content key) and `blobs` (one JSON text per kind and scan scope: the
+stamps of `vlint/cache/manifest.py`, the remembered walks of `vlint/cache/walkmemo.py`).
 
-Eviction (once a day per project): facts not used for 30 days, stamps and walks not renewed for 30 days,
-and the least recently used facts beyond 256 MB of text. `vlint/cache/folders.py` removes whole projects
-not scanned for 30 days.
+Eviction (once a day per project): facts and blobs not used for 30 days, and the least recently used facts
+beyond 256 MB of text. `vlint/cache/folders.py` removes whole projects not scanned for 30 days.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 DB_NAME = "cache.sqlite3"
-SCHEMA = "vlint-cache 1"
+SCHEMA = "vlint-cache 2"
 DAY_S = 24 * 3600
 MAX_AGE_S = 30 * DAY_S
 MAX_FACT_BYTES = 256 << 20
@@ -37,15 +36,9 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, payload TEXT NOT NULL, digest TEXT NOT NULL,"
     " used INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS stamps (scope TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,"
-    " mtime INTEGER NOT NULL, ctime INTEGER NOT NULL, ino INTEGER NOT NULL, outcome TEXT NOT NULL,"
-    " seen INTEGER NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (scope, path)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS walks (scope TEXT PRIMARY KEY, payload TEXT NOT NULL, digest TEXT NOT NULL,"
-    " used INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS blobs (kind TEXT NOT NULL, scope TEXT NOT NULL, payload TEXT NOT NULL,"
+    " digest TEXT NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (kind, scope))",
 )
-
-# A stamp row: size, mtime_ns, ctime_ns, inode, outcome, seen_ns (when the run that wrote it started).
-StampRow = tuple[int, int, int, int, str, int]
 
 
 def digest(*parts: object) -> str:
@@ -62,6 +55,7 @@ class Store:
         self.conn: sqlite3.Connection | None = conn
         self.damaged = False
         self._touched: list[str] = []
+        self._touched_blobs: list[tuple[str, str]] = []
 
     @classmethod
     def open(cls, folder: Path) -> Store | None:
@@ -90,50 +84,71 @@ class Store:
 
     def get(self, key: str) -> str | None:
         """The facts text stored under `key`, if present and intact."""
-        row = self._one("SELECT payload, digest, used FROM facts WHERE key = ?", (key,))
-        if row is None:
-            return None
-        payload, check, used = row
-        if not isinstance(payload, str) or check != digest(key, payload):
-            self.damaged = True
-            return None
-        if isinstance(used, int) and time.time() - used > DAY_S:
-            self._touched.append(key)
-        return payload
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        """The intact facts texts stored under any of `keys` (one query per 500 keys: a warm run loads a
+        few hundred entries)."""
+        found: dict[str, str] = {}
+        stale = time.time() - DAY_S
+        for start in range(0, len(keys), 500):
+            batch = keys[start:start + 500]
+            rows = self._all(f"SELECT key, payload, digest, used FROM facts WHERE key IN ({','.join('?' * len(batch))})",
+                             tuple(batch))
+            for key, payload, check, used in rows:
+                if not isinstance(key, str) or not isinstance(payload, str) or check != digest(key, payload):
+                    self.damaged = True
+                    continue
+                if isinstance(used, int) and used < stale:
+                    self._touched.append(key)
+                found[key] = payload
+        return found
 
     def put_facts(self, items: Iterable[tuple[str, str]]) -> None:
         now = int(time.time())
         self._write("INSERT OR REPLACE INTO facts (key, payload, digest, used) VALUES (?, ?, ?, ?)",
                     [(key, payload, digest(key, payload), now) for key, payload in items])
 
-    # ---- stamps (the manifest) ----------------------------------------------------------------------
+    # ---- blobs: stamps and remembered walks, one JSON text per kind and scope ---------------------------
 
-    def stamps(self, scope: str) -> dict[str, tuple[StampRow, str]]:
-        """Every stamp of `scope`, by display path, with its checksum (checked by the caller when used)."""
-        rows = self._all("SELECT path, size, mtime, ctime, ino, outcome, seen, digest FROM stamps WHERE scope = ?",
-                         (scope,))
-        return {row[0]: (row[1:7], row[7]) for row in rows if isinstance(row[0], str)}
-
-    def put_stamps(self, scope: str, rows: dict[str, StampRow]) -> None:
-        self._write("INSERT OR REPLACE INTO stamps (scope, path, size, mtime, ctime, ino, outcome, seen, digest)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(scope, path, *row, stamp_digest(scope, path, row)) for path, row in rows.items()])
-
-    # ---- remembered walks ---------------------------------------------------------------------------
-
-    def walk(self, scope: str) -> str | None:
-        row = self._one("SELECT payload, digest FROM walks WHERE scope = ?", (scope,))
+    def blob(self, kind: str, scope: str) -> str | None:
+        row = self._one("SELECT payload, digest, used FROM blobs WHERE kind = ? AND scope = ?", (kind, scope))
         if row is None:
             return None
-        payload, check = row
-        if not isinstance(payload, str) or check != digest(scope, payload):
+        payload, check, used = row
+        if not isinstance(payload, str) or check != digest(kind, scope, payload):
             self.damaged = True
             return None
+        if isinstance(used, int) and time.time() - used > DAY_S:
+            self._touched_blobs.append((kind, scope))
         return payload
 
-    def put_walk(self, scope: str, payload: str) -> None:
-        self._write("INSERT OR REPLACE INTO walks (scope, payload, digest, used) VALUES (?, ?, ?, ?)",
-                    [(scope, payload, digest(scope, payload), int(time.time()))])
+    def put_blob(self, kind: str, scope: str, payload: str) -> None:
+        self._write("INSERT OR REPLACE INTO blobs (kind, scope, payload, digest, used) VALUES (?, ?, ?, ?, ?)",
+                    [(kind, scope, payload, digest(kind, scope, payload), int(time.time()))])
+
+    def update_blob(self, kind: str, scope: str, change: Callable[[str | None], str]) -> None:
+        """Replace a blob by `change(what is stored now)` in one transaction: two runs that finish at once
+        each add what they learnt to what the other wrote."""
+        if self.conn is None or self.damaged:
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self.conn.execute("SELECT payload, digest FROM blobs WHERE kind = ? AND scope = ?",
+                                        (kind, scope)).fetchone()
+                current = row[0] if row and isinstance(row[0], str) and row[1] == digest(kind, scope, row[0]) \
+                    else None
+                payload = change(current)
+                self.conn.execute("INSERT OR REPLACE INTO blobs (kind, scope, payload, digest, used) "
+                                  "VALUES (?, ?, ?, ?, ?)",
+                                  (kind, scope, payload, digest(kind, scope, payload), int(time.time())))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        except Exception as exc:  # noqa: BLE001 - locked past the timeout, disk full, read-only, damaged
+            self.damaged = self.damaged or _is_damage(exc)
 
     # ---- upkeep -------------------------------------------------------------------------------------
 
@@ -142,8 +157,10 @@ class Store:
         removed, so the next run starts a fresh one."""
         if self.conn is None:
             return
-        if self._touched and not self.damaged:
-            self._write("UPDATE facts SET used = ? WHERE key = ?", [(int(time.time()), k) for k in self._touched])
+        now = int(time.time())
+        self._write("UPDATE facts SET used = ? WHERE key = ?", [(now, k) for k in self._touched])
+        self._write("UPDATE blobs SET used = ? WHERE kind = ? AND scope = ?",
+                    [(now, kind, scope) for kind, scope in self._touched_blobs])
         if not self.damaged:
             self._evict_daily()
         conn, self.conn = self.conn, None
@@ -167,8 +184,7 @@ class Store:
     def evict(self, now: float) -> None:
         cutoff = int(now - MAX_AGE_S)
         self._write("DELETE FROM facts WHERE used < ?", [(cutoff,)])
-        self._write("DELETE FROM stamps WHERE seen < ?", [(cutoff * 1_000_000_000,)])
-        self._write("DELETE FROM walks WHERE used < ?", [(cutoff,)])
+        self._write("DELETE FROM blobs WHERE used < ?", [(cutoff,)])
         sizes = self._all("SELECT key, LENGTH(payload) FROM facts ORDER BY used DESC", ())
         total, drop = 0, []
         for key, size in sizes:
@@ -215,21 +231,17 @@ class Store:
             self.damaged = self.damaged or _is_damage(exc)
 
 
-def stamp_digest(scope: str, path: str, row: StampRow) -> str:
-    return digest(scope, path, *row)
-
-
 def _connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) with the current schema; a file with another schema is emptied first."""
     import sqlite3
 
     conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # effective on a new file only
-        conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         found = _schema(conn)
         if found != SCHEMA:
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # effective on a new file only
+            conn.execute("PRAGMA journal_mode = WAL")  # kept in the file
             conn.execute("BEGIN IMMEDIATE")
             if _schema(conn) != SCHEMA:  # another run may have just done it
                 for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():

@@ -81,16 +81,16 @@ class WalkMemo:
 
     def recall(self, scope: str) -> tuple[Found, Errors] | None:
         """The remembered answer, if it is intact and nothing on its trail changed."""
-        payload = self.store.walk(scope)
+        payload = self.store.blob("walk", scope)
         if payload is None:
             return None
         try:
             data = json.loads(payload)
-            started, notes, found, errors = data["started"], data["trail"], data["found"], data["errors"]
+            started, notes, columns, errors = data["started"], data["trail"], data["found"], data["errors"]
             if not isinstance(started, int) or not isinstance(notes, list):
                 return None
-            files = [_strings(item, 3) for item in found]
-            problems = [_strings(item, 2) for item in errors]
+            files = _columns(columns, 3)
+            problems = _columns(errors, 2)
         except (ValueError, TypeError, KeyError, RecursionError):
             return None
         if not all(_unchanged(note, started) for note in notes):
@@ -98,11 +98,23 @@ class WalkMemo:
         return files, problems  # type: ignore[return-value]
 
     def remember(self, scope: str, started_ns: int, trail: Trail, found: Found, errors: Errors) -> None:
-        payload = {"started": started_ns, "trail": trail.notes, "found": found, "errors": errors}
-        self.store.put_walk(scope, json.dumps(payload, separators=(",", ":")))
+        payload = {"started": started_ns, "trail": trail.notes, "found": _joined(found, 3),
+                   "errors": _joined(errors, 2)}
+        self.store.put_blob("walk", scope, json.dumps(payload, separators=(",", ":")))
 
 
-def _strings(item: Any, size: int) -> tuple[str, ...]:
-    if not isinstance(item, list) or len(item) != size or not all(isinstance(x, str) for x in item):
-        raise TypeError("a remembered walk entry of the wrong shape")
-    return tuple(item)
+def _joined(rows: list[tuple[str, ...]], size: int) -> list[str]:
+    """Rows of strings as one NUL-separated string per column (no path holds a NUL): a walk of vLLM
+    remembers 4,500 files, which JSON then reads as three strings instead of 13,500."""
+    return ["\0".join(row[i] for row in rows) for i in range(size)]
+
+
+def _columns(columns: Any, size: int) -> list[tuple[str, ...]]:
+    if type(columns) is not list or len(columns) != size or not all(type(c) is str for c in columns):
+        raise TypeError("a remembered walk of the wrong shape")
+    if not columns[0]:
+        return []
+    split = [c.split("\0") for c in columns]
+    if any(len(c) != len(split[0]) for c in split):
+        raise TypeError("a remembered walk of the wrong shape")
+    return list(zip(*split, strict=True))

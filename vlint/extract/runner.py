@@ -27,7 +27,6 @@ from vlint.cache.manifest import Manifest
 from vlint.cache.walkmemo import WalkMemo
 from vlint.discover import SourceFile
 from vlint.extract.perfile import Done, Item, Job, data_digest, file_budget, prepare, process
-from vlint.extract.pool import PoolUnavailable, WorkerPool
 from vlint.facts import FileFacts, ParseError
 
 if TYPE_CHECKING:
@@ -107,6 +106,7 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
             results[done.index] = _decoded(done.payload, source)
 
     todo: list[Item] = []
+    vouched: dict[int, str] = {}  # files the stamps vouch for, by the key of their stored facts
     for index, source in enumerate(sources):
         if manifest is not None:
             st = manifest.stat(source.location)
@@ -114,16 +114,21 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
                 known = manifest.known(source.display, st)
                 if known == "":
                     continue  # unchanged since a run that found nothing in it
-                if known is not None and store is not None:
-                    stored = store.get(known)
-                    if stored is not None:
-                        try:
-                            results[index] = decode_entry(stored)
-                            continue
-                        except CorruptEntry:
-                            pass
                 stats[index] = st
+                if known is not None and store is not None:
+                    vouched[index] = known
+                    continue
         todo.append([index, source.location, source.display, source.kind, None, None])
+    if vouched and store is not None:
+        stored = store.get_many(list(set(vouched.values())))
+        for index, key in vouched.items():
+            try:
+                results[index] = decode_entry(stored[key])
+                stats.pop(index)
+            except (KeyError, CorruptEntry):
+                source = sources[index]
+                todo.append([index, source.location, source.display, source.kind, None, None])
+        todo.sort(key=lambda item: item[0])
 
     try:
         _run(todo, job, store, config, place, isolate)
@@ -155,6 +160,8 @@ def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place:
     if not tasks:
         return
     if isolate:
+        from vlint.extract.pool import PoolUnavailable, WorkerPool  # only a run with something to extract
+
         few = not rest and len(waiting) < PARALLEL_MIN_FILES
         try:
             for done in WorkerPool(worker_count(len(tasks), config, few=few), job).run(tasks):
