@@ -16,7 +16,8 @@ task are run again one by one; a file that kills a worker on its own becomes an 
 cause, and the scan goes on. Messages are JSON both ways, checked on arrival.
 
 Workers are forked on Linux when this process runs no other thread (they start in milliseconds and share
-the parent's imported modules); otherwise they are spawned.
+the parent's imported modules: for a pool of several, the extractors are imported here first); otherwise
+they are spawned.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from vlint.cache.codec import CorruptEntry, encode_entry
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 POLL_S = 1.0
 STOP = b""
 MAX_FAILED_STARTS = 3
+QUEUED_MAX_BYTES = 16 << 10  # a task queued behind another one waits in a pipe (64 KiB on Linux)
 
 
 class PoolUnavailable(Exception):
@@ -64,8 +66,8 @@ class _Task:
 class _Worker:
     process: BaseProcess
     conn: Connection
-    task: _Task | None = None
-    since: float = 0.0
+    tasks: deque[_Task] = field(default_factory=deque)  # handed over, in order; the first is under way
+    since: float = 0.0  # when the first one started, as far as this process can tell
 
 
 class WorkerPool:
@@ -80,12 +82,18 @@ class WorkerPool:
 
     def run(self, tasks: list[list[Item]]) -> Iterator[Done]:
         self.queue.extend(_Task(list(t)) for t in tasks)
+        if self.size > 1 and _forkable():
+            # Imported once here, each forked worker has them: importing them in every worker costs a core
+            # ~0.27 s each (libcst, PyYAML, tree-sitter). One worker imports its own, and the process
+            # that called the scan stays as light as it was.
+            from vlint.extract import get_extractor
+
+            for kind in sorted({item[3] for task in tasks for item in task}):
+                get_extractor(kind)
         try:
-            while self.queue or any(w.task is not None for w in self.workers):
+            while self.queue or any(w.tasks for w in self.workers):
                 self._staff()
-                for worker in self.workers:
-                    if worker.task is None and self.queue:
-                        self._assign(worker, self.queue.popleft())
+                self._hand_out()
                 yield from self._collect()
         finally:
             self._stop_all()
@@ -93,7 +101,7 @@ class WorkerPool:
     # ---- the parent's side --------------------------------------------------------------------------
 
     def _staff(self) -> None:
-        busy = sum(1 for w in self.workers if w.task is not None)
+        busy = sum(1 for w in self.workers if w.tasks)
         while len(self.workers) < min(self.size, busy + len(self.queue)):
             try:
                 self.workers.append(self._start())
@@ -107,8 +115,7 @@ class WorkerPool:
     def _start(self) -> _Worker:
         import multiprocessing
 
-        forkable = sys.platform.startswith("linux") and threading.active_count() == 1
-        context = multiprocessing.get_context("fork" if forkable else "spawn")
+        context = multiprocessing.get_context("fork" if _forkable() else "spawn")
         ours, theirs = context.Pipe(duplex=True)
         process = context.Process(target=_serve, args=(theirs, astuple(self.job), os.getpid()), daemon=True,
                                   name="vlint-extract")
@@ -118,12 +125,24 @@ class WorkerPool:
             theirs.close()
         return _Worker(process, ours)
 
-    def _assign(self, worker: _Worker, task: _Task) -> None:
-        worker.task, worker.since = task, time.monotonic()
-        try:
-            worker.conn.send_bytes(json.dumps(task.items).encode())
-        except OSError:
-            pass  # it died: `_collect` sees its sentinel and runs the task again
+    def _hand_out(self) -> None:
+        """A task to every idle worker, and a second, small one queued behind it, so a worker never waits
+        for this process between tasks (on a busy machine it may not be scheduled at once). Only small
+        messages wait in a pipe: this process never blocks on a full pipe while a worker blocks on its
+        answer."""
+        for worker in self.workers:
+            while self.queue and len(worker.tasks) < 2:
+                message = json.dumps(self.queue[0].items).encode()
+                if worker.tasks and len(message) > QUEUED_MAX_BYTES:
+                    break
+                task = self.queue.popleft()
+                if not worker.tasks:
+                    worker.since = time.monotonic()
+                worker.tasks.append(task)
+                try:
+                    worker.conn.send_bytes(message)
+                except OSError:
+                    break  # it died: `_collect` sees its sentinel and runs its tasks again
 
     def _collect(self) -> Iterator[Done]:
         from multiprocessing.connection import wait
@@ -131,40 +150,48 @@ class WorkerPool:
         waitables: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
         wait(waitables, timeout=POLL_S)
         for worker in list(self.workers):
+            garbled = False
             try:
-                while worker.conn.poll():
-                    answers = json.loads(worker.conn.recv_bytes())
-                    done = [Done.from_json(a) for a in answers]
-                    if worker.task is not None and len(done) == len(worker.task.items):
-                        worker.task = None
-                        yield from done
-                    else:
+                while worker.tasks and worker.conn.poll():
+                    done = [Done.from_json(a) for a in json.loads(worker.conn.recv_bytes())]
+                    if len(done) != len(worker.tasks[0].items):
                         raise CorruptEntry("an answer for another task")
-            except (EOFError, OSError, ValueError, TypeError):
-                pass  # a worker that died mid-answer: handled as dead below
-            if not worker.process.is_alive() or worker.conn.closed:
-                yield from self._lost(worker, _cause(worker.process))
-            elif worker.task is not None and time.monotonic() - worker.since > self._deadline(worker.task):
+                    worker.tasks.popleft()
+                    worker.since = time.monotonic()
+                    yield from done
+            except (EOFError, OSError):
+                pass  # it died mid-answer: handled below
+            except (ValueError, TypeError):
+                garbled = True
+            if garbled or (worker.tasks and time.monotonic() - worker.since > self._deadline(worker.tasks[0])):
                 worker.process.kill()
                 worker.process.join(5)
-                yield from self._lost(worker, f"took longer than {self.job.budget_s:g} s")
+                why = "it answered with garbage" if garbled else f"took longer than {self.job.budget_s:g} s"
+                yield from self._lost(worker, why)
+            elif not worker.process.is_alive() or worker.conn.closed:
+                yield from self._lost(worker, _cause(worker.process))
 
     def _deadline(self, task: _Task) -> float:
         """A last resort: a worker's own timers end a slow file long before this (a blocked read, say)."""
         return 2 * self.job.budget_s * len(task.items) + 10
 
     def _lost(self, worker: _Worker, cause: str) -> Iterator[Done]:
+        """A worker died: the task it was on is run again file by file (a file that was already alone is
+        the cause, and becomes an error entry); the one queued behind it goes back as it was."""
         self.workers.remove(worker)
         worker.conn.close()
-        task = worker.task
-        if task is None:
+        if not worker.tasks:
             self.failed_starts += 1
             if self.failed_starts >= MAX_FAILED_STARTS and not self.workers:
                 raise PoolUnavailable([t.items for t in self.queue])
-        elif task.alone:
-            yield failed(task.items[0], f"the {task.items[0][3]} extractor crashed on this file ({cause}); skipped")
+            return
+        current, *waiting = worker.tasks
+        self.queue.extendleft(reversed(waiting))
+        if current.alone:
+            item = current.items[0]
+            yield failed(item, f"the {item[3]} extractor crashed on this file ({cause}); skipped")
         else:
-            self.queue.extendleft(_Task([item], alone=True) for item in reversed(task.items))
+            self.queue.extendleft(_Task([item], alone=True) for item in reversed(current.items))
 
     def _stop_all(self) -> None:
         for worker in self.workers:
@@ -180,6 +207,12 @@ class WorkerPool:
                 worker.process.join()
             worker.conn.close()
         self.workers = []
+
+
+def _forkable() -> bool:
+    """Fork on Linux when no other thread runs here (a fork copies one thread; a lock another one held
+    would stay held in the child); spawn otherwise."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def failed(item: Item, reason: str) -> Done:
