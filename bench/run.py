@@ -111,7 +111,7 @@ def tool_env(cache_dir: Path | None = None) -> dict[str, str]:
     env["SEMGREP_ENABLE_VERSION_CHECK"] = "0"
     env["SEMGREP_SEND_METRICS"] = "off"
     if cache_dir is not None:
-        env["VLINT_FILE_CACHE_DIR"] = str(cache_dir)
+        env["VLINT_CACHE_DIR"] = str(cache_dir)  # vlint's whole user cache: per-file facts, stamps, walks, data
     return env
 
 

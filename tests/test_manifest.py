@@ -57,14 +57,21 @@ def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch, file_reads) -
     assert _models(first) == _models(second) == ["Qwen/Qwen2.5-14B"]
 
 
-def test_a_changed_file_is_read_even_with_the_same_size(tmp_path, monkeypatch, file_reads) -> None:
+def _scanned_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project of one client file, old enough not to be racy, scanned once with the cache."""
     root = tmp_path / "p"
     root.mkdir()
     client = root / "client.py"
     client.write_text(BASE)
     _age(root, 120)
     _settle()
-    _run(root, tmp_path / "c", monkeypatch)
+    assert _models(_run(root, tmp_path / "c", monkeypatch)) == ["Qwen/Qwen2.5-14B"]
+    return client
+
+
+def test_a_changed_file_is_read_even_with_the_same_size(tmp_path, monkeypatch, file_reads) -> None:
+    client = _scanned_client(tmp_path, monkeypatch)
+    root = client.parent
     client.write_text(TWIN)  # same size, new content
     _age(root, 60)  # a different, old modification time
     file_reads.clear()
@@ -74,14 +81,9 @@ def test_a_changed_file_is_read_even_with_the_same_size(tmp_path, monkeypatch, f
 
 def test_an_edit_that_keeps_size_and_modification_time_is_seen(tmp_path, monkeypatch, file_reads) -> None:
     """`cp -p`, `touch -r`, tar: the content changes, size and mtime are set back; ctime tells."""
-    root = tmp_path / "p"
-    root.mkdir()
-    client = root / "client.py"
-    client.write_text(BASE)
-    _age(root, 120)
-    _settle()
+    client = _scanned_client(tmp_path, monkeypatch)
+    root = client.parent
     stamp = os.stat(client)
-    assert _models(_run(root, tmp_path / "c", monkeypatch)) == ["Qwen/Qwen2.5-14B"]
     twin = tmp_path / "twin.py"
     twin.write_text(TWIN)
     os.utime(twin, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))

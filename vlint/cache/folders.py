@@ -52,14 +52,9 @@ def trusted_location() -> bool:
 
 @lru_cache(maxsize=8)
 def _in_work_tree(real: str) -> bool:
-    current = real
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return True
-        parent = os.path.dirname(current)
-        if parent == current:
-            return False
-        current = parent
+    from vlint.discover import repository_top
+
+    return repository_top(real) is not None
 
 
 def owned_folder(path: Path) -> bool:

@@ -60,7 +60,10 @@ class Store:
     @classmethod
     def open(cls, folder: Path) -> Store | None:
         """The project's cache in `folder` (a folder `folders.project_folder` vouched for); None if unusable."""
-        import sqlite3
+        try:
+            import sqlite3
+        except ImportError:  # a Python built without it: no cache, no error
+            return None
 
         path = folder / DB_NAME
         for attempt in (1, 2):
@@ -130,25 +133,16 @@ class Store:
     def update_blob(self, kind: str, scope: str, change: Callable[[str | None], str]) -> None:
         """Replace a blob by `change(what is stored now)` in one transaction: two runs that finish at once
         each add what they learnt to what the other wrote."""
-        if self.conn is None or self.damaged:
-            return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self.conn.execute("SELECT payload, digest FROM blobs WHERE kind = ? AND scope = ?",
-                                        (kind, scope)).fetchone()
-                current = row[0] if row and isinstance(row[0], str) and row[1] == digest(kind, scope, row[0]) \
-                    else None
-                payload = change(current)
-                self.conn.execute("INSERT OR REPLACE INTO blobs (kind, scope, payload, digest, used) "
-                                  "VALUES (?, ?, ?, ?, ?)",
-                                  (kind, scope, payload, digest(kind, scope, payload), int(time.time())))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-        except Exception as exc:  # noqa: BLE001 - locked past the timeout, disk full, read-only, damaged
-            self.damaged = self.damaged or _is_damage(exc)
+
+        def body(conn: sqlite3.Connection) -> None:
+            row = conn.execute("SELECT payload, digest FROM blobs WHERE kind = ? AND scope = ?",
+                               (kind, scope)).fetchone()
+            intact = row is not None and isinstance(row[0], str) and row[1] == digest(kind, scope, row[0])
+            payload = change(row[0] if intact else None)
+            conn.execute("INSERT OR REPLACE INTO blobs (kind, scope, payload, digest, used) VALUES (?, ?, ?, ?, ?)",
+                         (kind, scope, payload, digest(kind, scope, payload), int(time.time())))
+
+        self._transaction(body)
 
     # ---- upkeep -------------------------------------------------------------------------------------
 
@@ -212,17 +206,19 @@ class Store:
             return []
 
     def _write(self, sql: str, rows: list[tuple]) -> None:
-        """One transaction; a busy or read-only database just keeps nothing this time."""
+        """One statement for each of `rows` (or once, without parameters), in one transaction."""
+        if not rows and "?" in sql:
+            return
+        self._transaction(lambda conn: conn.executemany(sql, rows) if rows else conn.execute(sql))
 
-        if self.conn is None or self.damaged or (not rows and "?" in sql):
+    def _transaction(self, body: Callable[[sqlite3.Connection], object]) -> None:
+        """Run `body` in a write transaction; a busy or read-only database just keeps nothing this time."""
+        if self.conn is None or self.damaged:
             return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                if rows:
-                    self.conn.executemany(sql, rows)
-                elif "?" not in sql:
-                    self.conn.execute(sql)
+                body(self.conn)
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
@@ -306,9 +302,9 @@ class Reader:
 
     def get(self, key: str) -> str | None:
         if self._store is None and not self._failed:
-            import sqlite3
-
             self._failed = True
+            import sqlite3  # the parent opened this store: the module is there
+
             if self.path is not None and os.path.isfile(self.path):
                 try:
                     conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)

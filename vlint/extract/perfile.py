@@ -164,24 +164,26 @@ def content_key(display: str, kind: str, data: bytes, max_size: int) -> str:
 
 def prepare(item: Item, job: Job, cache: Store | Reader | None) -> Done | Item:
     """Read, word-check, key and look up one file: a `Done` when that settles it, else the item with its
-    text and key filled in, for `finish`."""
+    text and key filled in, for `finish`. An item that comes with its text was prepared already (or is
+    text from stdin): it goes to `finish` as it is."""
     index, location, display, kind, text, key = item
+    if text is not None:
+        return item
+    data, text, error = read_file(location, display, job.max_size)
+    if error is not None:
+        facts = FileFacts(display, kind)
+        facts.errors.append(error)
+        return Done(index, encode_entry(facts, None))  # read again next time
     if text is None:
-        data, text, error = read_file(location, display, job.max_size)
-        if error is not None:
-            facts = FileFacts(display, kind)
-            facts.errors.append(error)
-            return Done(index, encode_entry(facts, None))  # read again next time
-        if text is None:
-            return Done(index, outcome="")  # binary
-        from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
+        return Done(index, outcome="")  # binary
+    from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
 
-        if not passes_word_check(kind, text):
-            kept = _kept_text(text)
-            # no extractor, but a suppression comment is read again next time (VL100 needs its text)
-            return Done(index, encode_entry(FileFacts(display, kind), kept)) if kept else Done(index, outcome="")
-        if job.keyed and data is not None:
-            key = content_key(display, kind, data, job.max_size)
+    if not passes_word_check(kind, text):
+        kept = _kept_text(text)
+        # no extractor, but a suppression comment is read again next time (VL100 needs its text)
+        return Done(index, encode_entry(FileFacts(display, kind), kept)) if kept else Done(index, outcome="")
+    if job.keyed and data is not None:
+        key = content_key(display, kind, data, job.max_size)
     if key is not None and cache is not None:
         stored = cache.get(key)
         if stored == "":

@@ -1,7 +1,7 @@
 """Extraction in worker processes: a time budget per file, and a file that kills its worker loses only itself.
 
-Each worker takes a task (a chunk of files), runs `runner.process` on every file and answers with what
-each came to. A worker
+Each worker takes a task (a chunk of files), runs `perfile.prepare` and `perfile.finish` on every file
+and answers with what each came to. A worker
 - runs each extraction under a budget: a timer raises inside Python code when the budget is spent (the
   file becomes an error entry, the worker goes on), and a CPU timer at twice the budget ends the worker
   when native code never returns;
@@ -154,7 +154,7 @@ class WorkerPool:
             try:
                 while worker.tasks and worker.conn.poll():
                     done = [Done.from_json(a) for a in json.loads(worker.conn.recv_bytes())]
-                    if len(done) != len(worker.tasks[0].items):
+                    if [d.index for d in done] != [item[0] for item in worker.tasks[0].items]:
                         raise CorruptEntry("an answer for another task")
                     worker.tasks.popleft()
                     worker.since = time.monotonic()
@@ -166,7 +166,7 @@ class WorkerPool:
             if garbled or (worker.tasks and time.monotonic() - worker.since > self._deadline(worker.tasks[0])):
                 worker.process.kill()
                 worker.process.join(5)
-                why = "it answered with garbage" if garbled else f"took longer than {self.job.budget_s:g} s"
+                why = "it answered with garbage" if garbled else "it stopped answering"
                 yield from self._lost(worker, why)
             elif not worker.process.is_alive() or worker.conn.closed:
                 yield from self._lost(worker, _cause(worker.process))

@@ -143,8 +143,8 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
 
 def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place: Callable[[Done], None],
          isolate: bool) -> None:
-    """Read in this process until enough files need an extractor to be worth a pool, then hand the rest to
-    workers by path; extract in one worker what this process read."""
+    """Read in this process until enough files need an extractor to be worth a pool of several workers,
+    then hand the rest to the workers by path; what this process read goes to them with its text."""
     waiting: list[Item] = []
     position = 0
     while position < len(todo) and len(waiting) < PARALLEL_MIN_FILES:
