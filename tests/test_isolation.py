@@ -155,3 +155,23 @@ def test_a_named_fifo_or_unreadable_file_is_an_error_entry(project, monkeypatch,
     out = json.loads(capsys.readouterr().out)
     assert out["errors"] == [{"path": "pipe.py", "reason": "not read: not a regular file"}]
     assert {f["path"] for f in out["findings"]} == {"client.py"}
+
+
+def test_with_another_thread_running_workers_are_spawned_and_say_the_same(project) -> None:
+    """A fork copies one thread (a lock another one holds would stay held in the child): a host with threads
+    gets fresh interpreters as workers, which must say exactly what forked ones say."""
+    from vlint.extract import procs
+
+    root = _tree(project, "no fault here")
+    forked = scan_dir(root, jobs=2)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not procs.forkable()
+        spawned = scan_dir(root, jobs=2)
+    finally:
+        release.set()
+        other.join()
+    assert [f.as_dict() for f in spawned.findings] == [f.as_dict() for f in forked.findings]
+    assert {f.path for f in forked.findings} == {"client.py"} and spawned.errors == forked.errors == []

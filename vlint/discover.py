@@ -46,6 +46,7 @@ SUFFIX_KINDS = {
 }
 
 SHELLS = ("sh", "bash", "zsh", "ksh", "dash")
+GITIGNORE_MAX_CHARS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class _GitIgnore:
 
         try:
             with open(ignore_file, encoding="utf-8", errors="replace") as fh:
-                lines = fh.read().splitlines()
+                lines = fh.read(GITIGNORE_MAX_CHARS).splitlines()  # a planted giant (or a link to one) is cut
             spec = pathspec.GitIgnoreSpec.from_lines(lines)
         except (OSError, ValueError):
             return False

@@ -17,7 +17,8 @@ cause, and the scan goes on. Messages are JSON both ways, checked on arrival.
 
 Workers are forked on Linux when this process runs no other thread (they start in milliseconds and share
 the parent's imported modules: for a pool of several, the extractors are imported here first); otherwise
-they are spawned.
+they are fresh interpreters (`procs.py`). On Windows, where pipes cannot be waited on, there is no pool:
+`PoolUnavailable`, and the driver extracts in its own process.
 """
 
 from __future__ import annotations
@@ -32,15 +33,13 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from vlint.cache.codec import CorruptEntry, encode_entry
+from vlint.extract import procs
 from vlint.extract.perfile import Done, Item, Job, finish, prepare
 from vlint.facts import FileFacts, ParseError
-
-if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
 
 POLL_S = 1.0
 STOP = b""
@@ -64,8 +63,8 @@ class _Task:
 
 @dataclass
 class _Worker:
-    process: BaseProcess
-    conn: Connection
+    child: procs.Child
+    channel: procs.Channel
     tasks: deque[_Task] = field(default_factory=deque)  # handed over, in order; the first is under way
     since: float = 0.0  # when the first one started, as far as this process can tell
 
@@ -82,7 +81,9 @@ class WorkerPool:
 
     def run(self, tasks: list[list[Item]]) -> Iterator[Done]:
         self.queue.extend(_Task(list(t)) for t in tasks)
-        if self.size > 1 and _forkable():
+        if os.name == "nt":
+            raise PoolUnavailable([t.items for t in self.queue])
+        if self.size > 1 and procs.forkable():
             # Imported once here, each forked worker has them: importing them in every worker costs a core
             # ~0.27 s each (libcst, PyYAML, tree-sitter). One worker imports its own, and the process
             # that called the scan stays as light as it was.
@@ -113,17 +114,11 @@ class WorkerPool:
                     raise PoolUnavailable([t.items for t in self.queue]) from None
 
     def _start(self) -> _Worker:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork" if _forkable() else "spawn")
-        ours, theirs = context.Pipe(duplex=True)
-        process = context.Process(target=_serve, args=(theirs, astuple(self.job), os.getpid()), daemon=True,
-                                  name="vlint-extract")
-        try:
-            process.start()
-        finally:
-            theirs.close()
-        return _Worker(process, ours)
+        parent = os.getpid()
+        child, channel = procs.start(partial(_serve, job=self.job, parent=parent),
+                                     [json.dumps(astuple(self.job)), str(parent)],
+                                     [w.channel for w in self.workers])
+        return _Worker(child, channel)
 
     def _hand_out(self) -> None:
         """A task to every idle worker, and a second, small one queued behind it, so a worker never waits
@@ -140,36 +135,38 @@ class WorkerPool:
                     worker.since = time.monotonic()
                 worker.tasks.append(task)
                 try:
-                    worker.conn.send_bytes(message)
+                    worker.channel.send(message)
                 except OSError:
-                    break  # it died: `_collect` sees its sentinel and runs its tasks again
+                    break  # it died: `_collect` sees it and runs its tasks again
 
     def _collect(self) -> Iterator[Done]:
-        from multiprocessing.connection import wait
+        """Wait for an answer (at most `POLL_S`), take one from each worker that has one, and deal with the
+        workers that died or stopped answering."""
+        import selectors
 
-        waitables: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
-        wait(waitables, timeout=POLL_S)
-        for worker in list(self.workers):
-            garbled = False
+        with selectors.DefaultSelector() as selector:
+            for worker in self.workers:
+                selector.register(worker.channel, selectors.EVENT_READ, worker)
+            ready = [key.data for key, _ in selector.select(POLL_S)]
+        for worker in ready:
             try:
-                while worker.tasks and worker.conn.poll():
-                    done = [Done.from_json(a) for a in json.loads(worker.conn.recv_bytes())]
-                    if [d.index for d in done] != [item[0] for item in worker.tasks[0].items]:
-                        raise CorruptEntry("an answer for another task")
-                    worker.tasks.popleft()
-                    worker.since = time.monotonic()
-                    yield from done
+                done = [Done.from_json(a) for a in json.loads(worker.channel.recv())]
+                if not worker.tasks or [d.index for d in done] != [item[0] for item in worker.tasks[0].items]:
+                    raise CorruptEntry("an answer for another task")
             except (EOFError, OSError):
-                pass  # it died mid-answer: handled below
+                yield from self._lost(worker, _cause(worker.child))
+                continue
             except (ValueError, TypeError):
-                garbled = True
-            if garbled or (worker.tasks and time.monotonic() - worker.since > self._deadline(worker.tasks[0])):
-                worker.process.kill()
-                worker.process.join(5)
-                why = "it answered with garbage" if garbled else "it stopped answering"
-                yield from self._lost(worker, why)
-            elif not worker.process.is_alive() or worker.conn.closed:
-                yield from self._lost(worker, _cause(worker.process))
+                worker.child.kill()
+                yield from self._lost(worker, "it answered with garbage")
+                continue
+            worker.tasks.popleft()
+            worker.since = time.monotonic()
+            yield from done
+        for worker in list(self.workers):
+            if worker.tasks and time.monotonic() - worker.since > self._deadline(worker.tasks[0]):
+                worker.child.kill()
+                yield from self._lost(worker, "it stopped answering")
 
     def _deadline(self, task: _Task) -> float:
         """A last resort: a worker's own timers end a slow file long before this (a blocked read, say)."""
@@ -179,7 +176,7 @@ class WorkerPool:
         """A worker died: the task it was on is run again file by file (a file that was already alone is
         the cause, and becomes an error entry); the one queued behind it goes back as it was."""
         self.workers.remove(worker)
-        worker.conn.close()
+        worker.channel.close()
         if not worker.tasks:
             self.failed_starts += 1
             if self.failed_starts >= MAX_FAILED_STARTS and not self.workers:
@@ -196,23 +193,15 @@ class WorkerPool:
     def _stop_all(self) -> None:
         for worker in self.workers:
             try:
-                worker.conn.send_bytes(STOP)
+                worker.channel.send(STOP)
             except OSError:
                 pass
         deadline = time.monotonic() + 2
         for worker in self.workers:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.conn.close()
+            if worker.child.wait(max(0.0, deadline - time.monotonic())) is None:
+                worker.child.kill()
+            worker.channel.close()
         self.workers = []
-
-
-def _forkable() -> bool:
-    """Fork on Linux when no other thread runs here (a fork copies one thread; a lock another one held
-    would stay held in the child); spawn otherwise."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def failed(item: Item, reason: str) -> Done:
@@ -223,9 +212,8 @@ def failed(item: Item, reason: str) -> Done:
     return Done(index, encode_entry(facts, None))
 
 
-def _cause(process: BaseProcess) -> str:
-    process.join(1)
-    code = process.exitcode
+def _cause(child: procs.Child) -> str:
+    code = child.wait(1)
     if code is None:
         return "it stopped answering"
     if code < 0:
@@ -277,11 +265,10 @@ class _Budget:
             signal.setitimer(signal.ITIMER_PROF, 0)
 
 
-def _serve(conn: Connection, job_fields: tuple[Any, ...], parent: int) -> None:
+def _serve(channel: procs.Channel, job: Job, parent: int) -> None:
     """A worker's life: tasks in, answers out, until the parent says stop or goes away."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    job = Job(*job_fields)
     from vlint.cache.store import Reader
 
     reader = Reader(job.db)
@@ -290,7 +277,7 @@ def _serve(conn: Connection, job_fields: tuple[Any, ...], parent: int) -> None:
     known_modules = len(sys.modules)
     while True:
         try:
-            message = conn.recv_bytes()
+            message = channel.recv()
         except (EOFError, OSError):
             return
         if message == STOP:
@@ -299,7 +286,13 @@ def _serve(conn: Connection, job_fields: tuple[Any, ...], parent: int) -> None:
         if len(sys.modules) != known_modules:  # an extractor was imported: freeze what it made
             gc.freeze()
             known_modules = len(sys.modules)
-        conn.send_bytes(json.dumps(answers).encode())
+        channel.send(json.dumps(answers).encode())
+
+
+def serve_spawned() -> None:
+    """A spawned worker's entry (`procs.SPAWN_ENTRY`): the job and the parent's pid come as arguments."""
+    job = Job(*json.loads(sys.argv[1]))
+    _serve(procs.spawned_channel(), job, int(sys.argv[2]))
 
 
 def _process(item: Item, job: Job, reader: Any, budget: _Budget) -> Done:
