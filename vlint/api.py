@@ -1,9 +1,9 @@
 """The plain Python API under the CLI: `scan(paths, config) -> Result`.
 
-discover → extract (`vlint/extract/runner.py`: cached, in worker processes) → link → rules (`vlint.checks`) →
-suppressions, baseline and filters → Result. Nothing here prints, and nothing here changes the calling
-process: no garbage-collector settings, no signal handlers, no patched library (the speed tricks that need
-such things live in the extraction workers, `vlint/extract/pool.py`).
+discover → extract (`vlint/extract/runner.py`: cached, in worker processes) → link → rules
+(`vlint.checks`, suppressions included) → filters → Result. Nothing here prints, and nothing here changes
+the calling process: no garbage-collector settings, no signal handlers, no patched library (the speed
+tricks that need such things live in the extraction workers, `vlint/extract/pool.py`).
 """
 
 from __future__ import annotations

@@ -186,12 +186,7 @@ def _decoded(payload: str, source: SourceFile) -> tuple[FileFacts, str | None]:
 def worker_count(tasks: int, config: Config, *, few: bool) -> int:
     """Worker processes: `jobs` when set, else one for a few files and a core each (at most 8) once enough
     need an extractor; never more than there are tasks to hand out."""
+    from vlint.config import usable_cpus
+
     wanted = config.jobs or (1 if few else min(usable_cpus(), 8))
     return max(1, min(wanted, tasks))
-
-
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
