@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import astuple, dataclass, field
 from functools import partial
 from typing import Any
@@ -79,7 +79,9 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         self.failed_starts = 0
 
-    def run(self, tasks: list[list[Item]]) -> Iterator[Done]:
+    def run(self, tasks: list[list[Item]], while_waiting: Callable[[], object] | None = None) -> Iterator[Done]:
+        """Every file's `Done`; `while_waiting` runs here once the workers have their first tasks (work
+        this process would do after the extraction anyway, done while it would only wait)."""
         self.queue.extend(_Task(list(t)) for t in tasks)
         if os.name == "nt":
             raise PoolUnavailable([t.items for t in self.queue])
@@ -95,6 +97,9 @@ class WorkerPool:
             while self.queue or any(w.tasks for w in self.workers):
                 self._staff()
                 self._hand_out()
+                if while_waiting is not None:
+                    while_waiting()
+                    while_waiting = None
                 yield from self._collect()
         finally:
             self._stop_all()

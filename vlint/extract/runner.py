@@ -67,8 +67,10 @@ class ProjectCache:
         return cls(store, Manifest(store, scope), WalkMemo(store))
 
 
-def extract_texts(texts: Sequence[tuple[str, str, str]], config: Config) -> list[FileFacts]:
-    """The facts of texts given as (kind, text, display name), as a scan extracts files (stdin, editors)."""
+def extract_texts(texts: Sequence[tuple[str, str, str]], config: Config,
+                  while_waiting: Callable[[], object] | None = None) -> list[FileFacts]:
+    """The facts of texts given as (kind, text, display name), as a scan extracts files (stdin, editors).
+    `while_waiting`: as for `extract_all`."""
     job = Job(config.max_file_size, False, None, file_budget())
     results = [FileFacts(display, kind) for kind, _, display in texts]
 
@@ -78,17 +80,18 @@ def extract_texts(texts: Sequence[tuple[str, str, str]], config: Config) -> list
             results[done.index] = _decoded(done.payload, SourceFile("", display, kind))[0]
 
     _run([[i, None, display, kind, text, None] for i, (kind, text, display) in enumerate(texts)], job, None,
-         config, place, isolate=True)
+         config, place, isolate=True, while_waiting=while_waiting)
     return results
 
 
 def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store | None = None,
-                manifest: Manifest | None = None, isolate: bool = True,
-                budget_s: float | None = None) -> Iterator[tuple[FileFacts, str | None]]:
+                manifest: Manifest | None = None, isolate: bool = True, budget_s: float | None = None,
+                while_waiting: Callable[[], object] | None = None) -> Iterator[tuple[FileFacts, str | None]]:
     """Facts (and the text of files with suppression comments) of every file, in discovery order.
 
     `store`/`manifest`: the project's cache, or None. `isolate=False` extracts in this process (no time
-    budget, no crash isolation: for tests that compare the two)."""
+    budget, no crash isolation: for tests that compare the two). `while_waiting` runs once in this
+    process while workers extract (not at all when nothing needs extracting)."""
     job = Job(config.max_file_size, store is not None, str(store.path) if store is not None else None,
               budget_s if budget_s is not None else file_budget())
     results: list[tuple[FileFacts, str | None] | None] = [None] * len(sources)
@@ -131,7 +134,7 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
         todo.sort(key=lambda item: item[0])
 
     try:
-        _run(todo, job, store, config, place, isolate)
+        _run(todo, job, store, config, place, isolate, while_waiting)
     finally:
         if store is not None and fresh:
             store.put_facts(fresh)
@@ -142,7 +145,7 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
 
 
 def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place: Callable[[Done], None],
-         isolate: bool) -> None:
+         isolate: bool, while_waiting: Callable[[], object] | None = None) -> None:
     """Read in this process until enough files need an extractor to be worth a pool of several workers,
     then hand the rest to the workers by path; what this process read goes to them with its text."""
     waiting: list[Item] = []
@@ -164,7 +167,7 @@ def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place:
 
         few = not rest and len(waiting) < PARALLEL_MIN_FILES
         try:
-            for done in WorkerPool(worker_count(len(tasks), config, few=few), job).run(tasks):
+            for done in WorkerPool(worker_count(len(tasks), config, few=few), job).run(tasks, while_waiting):
                 place(done)
             return
         except PoolUnavailable as exc:
