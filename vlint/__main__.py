@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from vlint.cli import run
 
-from vlint.cli import main
-
-sys.exit(main())
+run()

@@ -468,5 +468,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The `vlint` program (console script, `python -m vlint`, `python -m vlint.cli`): vlint's own process,
+    so, unlike `main` called by a host, it may tune the garbage collector. Its heavy imports run with the
+    collector off and are frozen out of its later scans: a short run otherwise pays a full collection over
+    every module object it imported (measured: 7-15% of a one-file or warm scan)."""
+    import gc
+
+    gc.disable()
+    try:
+        import vlint.api  # noqa: F401
+        import vlint.checks.run  # noqa: F401
+        import vlint.classify  # noqa: F401
+        import vlint.link  # noqa: F401
+    finally:
+        gc.freeze()
+        gc.enable()
     sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
