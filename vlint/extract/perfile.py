@@ -14,7 +14,7 @@ import stat as stat_module
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from vlint import __version__
 from vlint.cache.codec import CorruptEntry, decode_entry, encode_entry, format_id
@@ -89,7 +89,7 @@ def read_file(location: str, display: str, max_size: int) -> tuple[bytes | None,
             if max_size and st.st_size > max_size:
                 return None, None, ParseError(display, f"skipped: {st.st_size} bytes is over max-file-size "
                                                        f"({max_size})")
-            data = fh.read(max_size + 1) if max_size else fh.read()
+            data = _read_bounded(fh, st.st_size, max_size)
         except OSError as exc:
             return None, None, ParseError(display, f"cannot read: {exc.strerror or exc}")
     if max_size and len(data) > max_size:
@@ -100,6 +100,19 @@ def read_file(location: str, display: str, max_size: int) -> tuple[bytes | None,
         return data, data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         return data, data.decode("utf-8", errors="replace"), None
+
+
+def _read_bounded(fh: BinaryIO, size: int, max_size: int) -> bytes:
+    """The file's bytes, at most `max_size` + 1 of them (0: no limit). Read by the size `fstat` gave, plus
+    one byte to see growth (a `read(max_size + 1)` allocates the whole limit for every file: a third of a
+    worker's time on a tree of small files), then the rest, still bounded, if it grew."""
+    first = size + 1 if size else (max_size + 1 if max_size else -1)
+    if max_size:
+        first = min(first, max_size + 1)
+    data = fh.read(first)
+    if first != -1 and len(data) == first and (not max_size or len(data) <= max_size):
+        data += fh.read(max_size + 1 - len(data) if max_size else -1)
+    return data
 
 
 # ---- one file: prepare (read, check, key, look up), then extract -------------------------------------------
