@@ -269,16 +269,21 @@ def test_the_diff_escapes_what_it_quotes(project, monkeypatch, capsys):
 # ---- what is never edited -----------------------------------------------------------------------------
 
 def test_files_reached_through_links_or_not_utf8_are_never_edited(tmp_path, monkeypatch, capsys):
+    serve = "vllm serve Qwen/Qwen2.5-7B --served-model-name m\n"
     outside = tmp_path / "outside"
     outside.mkdir()
-    (outside / "serve.sh").write_text("vllm serve Qwen/Qwen2.5-7B --served-model-name m\n")
+    (outside / "serve.sh").write_text(serve)
     root = tmp_path / "repo"
-    root.mkdir()
+    (root / "vendor").mkdir(parents=True)
+    (root / ".gitignore").write_text("vendor/\n")
+    (root / "vendor" / "serve.sh").write_text(serve)  # walked only through the link below
     (root / "c.py").write_text(ALIAS_CLIENT.replace("shared", "m").format(comment=""))
-    os.symlink(outside / "serve.sh", root / "serve.sh")
-    code, _, err = cli(root, monkeypatch, capsys, "--fix")
-    assert (outside / "serve.sh").read_text() == "vllm serve Qwen/Qwen2.5-7B --served-model-name m\n"
+    os.symlink(root / "vendor" / "serve.sh", root / "serve.sh")
+    os.symlink(outside / "serve.sh", root / "elsewhere.sh")  # out of the project: not even read
+    code, out, err = cli(root, monkeypatch, capsys, "--fix")
+    assert (root / "vendor" / "serve.sh").read_text() == serve and (outside / "serve.sh").read_text() == serve
     assert "symbolic link" in err and code == 1
+    assert "elsewhere.sh" in out and "outside the project" in out
 
     latin = tmp_path / "latin"
     latin.mkdir()

@@ -81,9 +81,12 @@ def _handler(state: FakeHub) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private cache dir and no ambient Hub settings: tests must not depend on the developer's machine."""
-    cache_dir = tmp_path / "vlint-cache"
+def isolated_env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                 monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private cache dir and no ambient Hub settings: tests must not depend on the developer's machine.
+    The cache lies outside `tmp_path`, where tests put the projects they scan: vlint never uses a cache
+    folder inside the working folder (state a scanned tree could have planted)."""
+    cache_dir = tmp_path_factory.mktemp("user") / "vlint-cache"
     monkeypatch.setenv("VLINT_CACHE_DIR", str(cache_dir))
     for var in (
         "HF_HUB_OFFLINE",

@@ -122,7 +122,10 @@ def extract_text(kind: str, text: str, display: str) -> FileFacts:
     from vlint.extract import get_extractor, passes_word_check
 
     if not passes_word_check(kind, text):
-        return FileFacts(display, kind)  # provably nothing there, and the extractor stays unimported
+        from vlint.extract.syntax import dropped_file_errors
+
+        # provably nothing there, and the extractor stays unimported; a Python syntax error is still listed
+        return FileFacts(display, kind, errors=dropped_file_errors(kind, text, display))
     extractor = get_extractor(kind)
     if extractor is None:
         return FileFacts(display, kind)
@@ -192,9 +195,14 @@ def prepare(item: Item, job: Job, cache: Store | Reader | None) -> Done | Item:
     from vlint.extract import passes_word_check  # not imported by a warm run that reads nothing
 
     if not passes_word_check(kind, text):
-        kept = _kept_text(text)
-        # no extractor, but a suppression comment is read again next time (VL100 needs its text)
-        return Done(index, encode_entry(FileFacts(display, kind), kept)) if kept else Done(index, outcome="")
+        from vlint.extract.syntax import dropped_file_errors
+
+        # No extractor; but a Python syntax error is still listed, and a file with one or with a suppression
+        # comment (VL100 needs its text) is read again next time.
+        dropped, kept = dropped_file_errors(kind, text, display), _kept_text(text)
+        if dropped or kept:
+            return Done(index, encode_entry(FileFacts(display, kind, errors=dropped), kept))
+        return Done(index, outcome="")
     if job.keyed and data is not None:
         key = content_key(display, kind, data, job.max_size)
     if key is not None and cache is not None:

@@ -37,7 +37,7 @@ from functools import partial
 from typing import Any
 
 from vlint.cache.codec import CorruptEntry, encode_entry
-from vlint.extract import procs
+from vlint.extract import prepare_worker, procs
 from vlint.extract.perfile import Done, Item, Job, finish, prepare
 from vlint.facts import FileFacts, ParseError
 
@@ -287,7 +287,9 @@ def _serve(channel: procs.Channel, job: Job, parent: int) -> None:
             return
         if message == STOP:
             return
-        answers = [_process(item, job, reader, budget).to_json() for item in json.loads(message)]
+        items = json.loads(message)
+        prepare_worker({item[3] for item in items})  # what an extractor changes in vlint's own workers only
+        answers = [_process(item, job, reader, budget).to_json() for item in items]
         if len(sys.modules) != known_modules:  # an extractor was imported: freeze what it made
             gc.freeze()
             known_modules = len(sys.modules)
