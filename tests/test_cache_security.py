@@ -245,3 +245,25 @@ def test_a_symlinked_level_of_the_user_cache_is_never_followed(fresh_copy, tmp_p
     subprocess.run([sys.executable, "-m", "vlint.cli", "cache", "clear"], cwd=tree, env=env, check=True,
                    capture_output=True)
     assert [p.name for p in victim.iterdir()] == ["precious.txt"]
+
+
+def test_the_default_cache_is_used_when_vlint_runs_from_the_home_folder(fresh_copy, tmp_path) -> None:
+    """`cd ~ && vlint scan code/proj` and a home folder that is a git work tree (dotfiles) put the default
+    cache folder (~/.cache/vlint) inside the working folder and a work tree; only because they hold the
+    home folder, which the scanned tree does not: the project's store is made and used there."""
+    pristine, copy = fresh_copy
+    reference = _reference(pristine, tmp_path)
+    home = tmp_path / "home"
+    tree = home / "code" / "proj"
+    shutil.copytree(pristine, tree)
+    (tree / ".git").mkdir()
+    (home / ".git").mkdir()  # a dotfiles repository at the home folder
+    env = _env(tmp_path)
+    report = _scan(home, [str(tree)], env)
+    assert _findings(report) == [(rule, f"code/proj/{path}", line) for rule, path, line in reference]
+    assert (home / ".cache" / "vlint" / PROJECTS / project_name(tree) / "cache.sqlite3").is_file()
+    # scanning the home folder itself: the cache would lie in the scanned tree, so no project store is made
+    shutil.rmtree(home / ".cache")
+    _scan(home, ["."], env)
+    assert not (home / ".cache" / "vlint" / PROJECTS).exists() or not any(
+        (home / ".cache" / "vlint" / PROJECTS).iterdir())

@@ -8,11 +8,12 @@ tricks that need such things live in the extraction workers, `vlint/extract/pool
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from vlint.config import Config
-from vlint.discover import discover, kind_of
+from vlint.discover import discover, kind_of, repository_top
 from vlint.extract.runner import ProjectCache, extract_all, extract_texts
 from vlint.facts import FileFacts, ParseError
 from vlint.findings import CONFIDENCE_ORDER, Finding, Result
@@ -99,4 +100,14 @@ def _open_cache(paths: Sequence[str | Path], config: Config, cwd: Path) -> Proje
     if not config.cache:
         return None
     scanned = [Path(p) if Path(p).is_absolute() else cwd / p for p in paths]
-    return ProjectCache.open(config.root or cwd, [p for p in scanned if p.is_dir()], config, cwd)
+    return ProjectCache.open(_cache_root(scanned, config, cwd), [p for p in scanned if p.is_dir()], config, cwd)
+
+
+def _cache_root(scanned: Sequence[Path], config: Config, cwd: Path) -> Path:
+    """The folder a scan's cache belongs to: the configuration's folder, else the repository holding the
+    first scanned path, else the working folder."""
+    if config.root is not None:
+        return config.root
+    first = os.path.abspath(scanned[0]) if scanned else os.fspath(cwd)
+    top = repository_top(first if os.path.isdir(first) else os.path.dirname(first))
+    return Path(top) if top is not None else cwd

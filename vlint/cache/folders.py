@@ -47,14 +47,25 @@ def trusted_location() -> bool:
     work tree (CI that sets `XDG_CACHE_HOME=$PWD/.cache` puts it in the checkout, where a repository can
     plant entries under names it can compute). A cache that is not used is only slower."""
     real = os.path.realpath(cache_dir())
-    return not inside(Path(real), [Path.cwd()]) and not _in_work_tree(real)
+    home = os.path.realpath(Path.home())
+    # Holding the home folder does not make a folder suspect (`cd ~ && vlint scan proj/`, a dotfiles
+    # repository at ~): a scan of the home folder itself is refused by `project_folder`.
+    cwd = os.path.realpath(Path.cwd())
+    if inside(Path(real), [Path(cwd)]) and not _holds(cwd, home):
+        return False
+    return not _in_work_tree(real, home)
+
+
+def _holds(folder: str, path: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 @lru_cache(maxsize=8)
-def _in_work_tree(real: str) -> bool:
+def _in_work_tree(real: str, home: str) -> bool:
     from vlint.discover import repository_top
 
-    return repository_top(real) is not None
+    top = repository_top(real)
+    return top is not None and not _holds(os.path.realpath(top), home)
 
 
 def owned_folder(path: Path) -> bool:
