@@ -6,6 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The box CI and developers share is noisy: a property's examples are judged by what they return, never by
+# how long one took (hypothesis' 200 ms deadline failed innocent examples under load).
+settings.register_profile("vlint", deadline=None)
+settings.load_profile("vlint")
 
 # No test may reach the network: the Hub client is forced offline unless a test points it at 127.0.0.1.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -70,3 +76,10 @@ def file_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileReads:
 
     monkeypatch.setattr(perfile, "read_file", counting)
     return reads
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real-vLLM tier is slow by nature: `pytest -m "not slow"` (the inner loop) leaves it out too."""
+    for item in items:
+        if item.get_closest_marker("vllm") is not None:
+            item.add_marker(pytest.mark.slow)

@@ -112,6 +112,7 @@ def test_the_action_is_composite_and_never_splices_inputs_into_a_script():
     assert ACTION["outputs"]["exit-code"]["value"] == "${{ steps.scan.outputs.exit-code }}"
 
 
+@pytest.mark.slow
 def test_findings_annotate_the_run_and_fail_the_job(repo):
     runner = Runner(repo, {})
     assert runner.run() == 1
@@ -123,6 +124,7 @@ def test_findings_annotate_the_run_and_fail_the_job(repo):
     assert "vlint exited with 1" in runner.logs["Fail on findings"]
 
 
+@pytest.mark.slow
 def test_inputs_reach_vlint_and_the_sarif_report_is_uploaded(repo):
     runner = Runner(repo, {"paths": "src README.md", "format": "concise", "args": "--select VL002 --fail-on error",
                            "upload-sarif": "true", "sarif-file": "out/vlint.sarif"})
@@ -137,6 +139,7 @@ def test_inputs_reach_vlint_and_the_sarif_report_is_uploaded(repo):
     assert "Fail on findings" in runner.skipped
 
 
+@pytest.mark.slow
 def test_a_clean_repository_passes_and_a_bad_argument_fails(repo):
     (repo / "src" / "client.py").write_text(CLIENT.replace("Qwen2.5-14B", "Qwen2.5-14B-Instruct"))
     runner = Runner(repo, {})

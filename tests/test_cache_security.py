@@ -129,6 +129,7 @@ def _reference(pristine: Path, tmp_path: Path) -> list[tuple]:
     return found
 
 
+@pytest.mark.slow
 def test_planted_pickles_in_the_old_cache_folder_run_nothing(fresh_copy, tmp_path) -> None:
     pristine, copy = fresh_copy
     reference = _reference(pristine, tmp_path)
@@ -147,6 +148,7 @@ def test_planted_pickles_in_the_old_cache_folder_run_nothing(fresh_copy, tmp_pat
         assert _findings(report) == expected
 
 
+@pytest.mark.slow
 def test_planted_empty_facts_in_the_old_cache_folder_hide_nothing(fresh_copy, tmp_path) -> None:
     pristine, copy = fresh_copy
     reference = _reference(pristine, tmp_path)
@@ -160,6 +162,7 @@ def test_planted_empty_facts_in_the_old_cache_folder_hide_nothing(fresh_copy, tm
     assert _snapshot(tree) == before
 
 
+@pytest.mark.slow
 def test_a_symlinked_old_cache_folder_is_never_written_through(fresh_copy, tmp_path) -> None:
     pristine, copy = fresh_copy
     reference = _reference(pristine, tmp_path)
@@ -186,6 +189,7 @@ def _forge_rules_data(user_cache: Path) -> None:
         (folder / name).write_bytes(f"vlint-data 1 {check}\n".encode() + body)
 
 
+@pytest.mark.slow
 def test_a_user_cache_inside_the_checkout_is_never_read(fresh_copy, tmp_path) -> None:
     """CI that sets XDG_CACHE_HOME=$PWD/.cache puts vlint's cache where the repository can plant it: a forged
     store at the exact new name, with valid checksums, that says every file is silent, and forged rules
@@ -220,6 +224,7 @@ def test_a_user_cache_inside_the_checkout_is_never_read(fresh_copy, tmp_path) ->
         assert _findings(report) == expected
 
 
+@pytest.mark.slow
 def test_a_symlinked_level_of_the_user_cache_is_never_followed(fresh_copy, tmp_path) -> None:
     """A project folder (or vlint's own folder) that is a symlink, planted by whoever could: vlint neither
     writes through it nor, on `vlint cache clear`, deletes through it."""
@@ -247,6 +252,7 @@ def test_a_symlinked_level_of_the_user_cache_is_never_followed(fresh_copy, tmp_p
     assert [p.name for p in victim.iterdir()] == ["precious.txt"]
 
 
+@pytest.mark.slow
 def test_the_default_cache_is_used_when_vlint_runs_from_the_home_folder(fresh_copy, tmp_path) -> None:
     """`cd ~ && vlint scan code/proj` and a home folder that is a git work tree (dotfiles) put the default
     cache folder (~/.cache/vlint) inside the working folder and a work tree; only because they hold the

@@ -66,6 +66,7 @@ def _restore(db: Path, pristine: dict[str, bytes]) -> None:
     db.write_bytes(pristine["db"])
 
 
+@pytest.mark.slow
 def test_flipped_bytes_and_truncations_never_change_a_finding(primed) -> None:
     """Bit flips anywhere in the store (the payloads found by their text, the rest at random) and truncated
     files: every run says exactly what a run without cache says, and the next run too."""
@@ -91,6 +92,7 @@ def test_flipped_bytes_and_truncations_never_change_a_finding(primed) -> None:
             assert _shape(scan([root], Config(cache=True), cwd=root)) == reference, (what, where)
 
 
+@pytest.mark.slow
 def test_garbage_in_place_of_the_store_is_replaced(primed) -> None:
     root, _, db, reference = primed
     db.write_bytes(b"\x89not a database at all" * 100)
@@ -99,6 +101,7 @@ def test_garbage_in_place_of_the_store_is_replaced(primed) -> None:
     assert _shape(scan([root], Config(cache=True), cwd=root)) == reference
 
 
+@pytest.mark.slow
 def test_a_store_planted_as_a_symlink_is_not_opened(primed, tmp_path) -> None:
     root, _, db, reference = primed
     elsewhere = tmp_path / "elsewhere.sqlite3"
@@ -110,6 +113,7 @@ def test_a_store_planted_as_a_symlink_is_not_opened(primed, tmp_path) -> None:
 
 # ---- the codec ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.from_type(FileFacts), st.none() | st.text())
 def test_the_codec_gives_back_exactly_what_it_stored(facts: FileFacts, text: str | None) -> None:
@@ -117,6 +121,7 @@ def test_the_codec_gives_back_exactly_what_it_stored(facts: FileFacts, text: str
     assert repr(decode_entry(encode_entry(facts, text))) == repr((facts, text))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.from_type(FileFacts), st.data())
 def test_a_mangled_entry_decodes_to_facts_or_is_refused(facts: FileFacts, data: st.DataObject) -> None:

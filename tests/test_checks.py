@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 from vlint.checks.meta import RuleMeta
 from vlint.checks.registry import CHECKS, RULES, RULES_BY_CODE, RULES_BY_NAME, resolve_rule_ref
@@ -119,6 +121,7 @@ def _cycle_through(graph: dict[str, set[str]], start: str) -> list[str] | None:
     return None
 
 
+@pytest.mark.slow
 def test_no_import_circle_anywhere_in_vlint():
     """Arrows point one way (STYLE.md): a circle between any two modules, lazy imports included, fails."""
     graph = _import_graph()

@@ -579,6 +579,7 @@ def test_any_text_is_classified_without_raising(text: str) -> None:
         r"[A-Za-z0-9_.-]{1,30}(:[a-z0-9_.-]{1,10}|@[a-z0-9]{1,8})?\Z"
     )
 )
+@pytest.mark.slow
 def test_id_shaped_text_is_classified_without_raising(text: str) -> None:
     result = classify(text)
     assert result.kind in ("base", "instruct", "reasoning", "other", "unknown")

@@ -199,6 +199,7 @@ def test_a_python_syntax_error_is_listed_without_trigger_words_at_cpython_s_line
         assert all(e["reason"].startswith("Python syntax error: ") for e in errors)
 
 
+@pytest.mark.slow
 def test_output_to_a_stream_that_is_not_utf8_does_not_crash(project):
     """A latin-1 or cp1252 terminal gets `\\u` escapes for what it cannot show; an ASCII one gets UTF-8 (click
     takes ASCII for a misconfiguration and writes UTF-8). Either way the findings come out, whole."""

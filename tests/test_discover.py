@@ -113,6 +113,7 @@ def listed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.mark.slow
 def test_a_remembered_walk_is_taken_only_while_nothing_it_depends_on_changed(tmp_path: Path, memo,
                                                                            listed) -> None:
     root = tmp_path / "repo"
@@ -145,6 +146,7 @@ def test_a_remembered_walk_is_taken_only_while_nothing_it_depends_on_changed(tmp
     assert "pkg/fresh.py" in _walk(root, memo) and listed
 
 
+@pytest.mark.slow
 def test_a_gitignore_edit_that_keeps_size_and_time_is_seen(tmp_path: Path, memo) -> None:
     root = tmp_path / "repo"
     _tree(root, {".gitignore": "a.py\n", "a.py": "x = 1\n", "b.py": "x = 1\n"})
@@ -157,6 +159,7 @@ def test_a_gitignore_edit_that_keeps_size_and_time_is_seen(tmp_path: Path, memo)
     assert _walk(root, memo) == ["a.py"]
 
 
+@pytest.mark.slow
 def test_a_gitignore_above_the_scanned_folder_is_seen(tmp_path: Path, memo) -> None:
     """A subfolder scan honours .gitignore files up to the repository top; a new one there is seen."""
     top = tmp_path / "repo"
@@ -169,6 +172,7 @@ def test_a_gitignore_above_the_scanned_folder_is_seen(tmp_path: Path, memo) -> N
     assert [s.display for s in discover([scanned], cwd=scanned, memo=memo)] == ["a.py"]
 
 
+@pytest.mark.slow
 def test_a_dangling_symlink_whose_target_appears_and_a_link_whose_target_changes_are_seen(tmp_path: Path,
                                                                                          memo) -> None:
     """The targets lie in the repository but outside the scanned folder: no folder the walk lists changes."""

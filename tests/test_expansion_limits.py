@@ -133,6 +133,7 @@ def _scan_in_child(root: Path) -> tuple[dict, float, float]:
     return json.loads(report["out"]), report["seconds"], report["peak"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_expansion_bomb_is_an_error_and_the_real_finding_stays(case, tmp_path):
     files, finding_file, bomb_file = CASES[case]
@@ -144,6 +145,7 @@ def test_expansion_bomb_is_an_error_and_the_real_finding_stays(case, tmp_path):
     assert seconds < SECONDS, f"{seconds:.1f} s"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_text_costs_linear_time_and_memory(case, tmp_path):
     files, finding_file = HOSTILE[case]

@@ -332,6 +332,7 @@ def test_an_unlisted_sibling_is_only_a_suggestion_offline(project, monkeypatch, 
     assert code == 1 and "`Qwen/Qwen2-Math-7B-Instruct` is only suggested by a naming rule" in err
 
 
+@pytest.mark.slow
 def test_online_the_hub_confirms_an_unlisted_sibling(project, monkeypatch, capsys, fake_hub: FakeHub):  # noqa: F811
     root = project({"c.py": UNLISTED})
     code, _, err = cli(root, monkeypatch, capsys, "--fix", "--online")
@@ -354,6 +355,7 @@ def test_online_a_sibling_the_hub_does_not_have_is_not_fixed(project, monkeypatc
 
 # ---- the golden projects: every fix the plan offers removes its findings and adds none -------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()))
 def test_fixing_a_golden_project_removes_exactly_the_fixable_findings(name, tmp_path, monkeypatch, capsys):
     root = tmp_path / name

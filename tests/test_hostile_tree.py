@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 
 DOUBLING = "\n".join(["A=xxxxxxxx"] + ["A=$A$A"] * 40) + "\n"
@@ -48,6 +50,7 @@ def _tree_listing(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
+@pytest.mark.slow
 def test_a_tree_of_every_known_bomb_still_gets_its_real_findings(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     for name, text in FILES.items():

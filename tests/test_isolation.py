@@ -68,6 +68,7 @@ def test_the_same_in_a_one_worker_scan(project, faulty) -> None:
     ("FAULT-PYTHON-LOOP", "took longer than 3 s"),  # the timer raises in Python code; the worker goes on
     ("FAULT-NATIVE-LOOP", "time budget"),  # minutes inside OpenSSL: the CPU timer ends the worker
 ])
+@pytest.mark.slow
 def test_a_file_past_its_time_budget_is_an_error_entry(project, faulty, monkeypatch, marker, reason) -> None:
     monkeypatch.setenv("VLINT_FILE_TIMEOUT", "3")
     root = _tree(project, marker)
@@ -157,6 +158,7 @@ def test_a_named_fifo_or_unreadable_file_is_an_error_entry(project, monkeypatch,
     assert {f["path"] for f in out["findings"]} == {"client.py"}
 
 
+@pytest.mark.slow
 def test_with_another_thread_running_workers_are_spawned_and_say_the_same(project) -> None:
     """A fork copies one thread (a lock another one holds would stay held in the child): a host with threads
     gets fresh interpreters as workers, which must say exactly what forked ones say."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import rule_lines, scan_dir
 
 CLIENT = """
@@ -232,6 +234,7 @@ def test_an_imported_module_over_max_file_size_is_not_read(project):
     assert rule_lines(scan_dir(root, max_file_size=100_000)) == [("VL001", "app.py", 3)]
 
 
+@pytest.mark.slow
 def test_a_huge_imported_module_costs_no_memory(tmp_path):
     """A 1.5 GB `settings.py` (sparse: no disk used) took 3.1 GB when linking read it whole."""
     import json

@@ -40,6 +40,7 @@ def _models(result) -> list[str]:
     return sorted(f.model for f in result.findings)
 
 
+@pytest.mark.slow
 def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch, file_reads) -> None:
     root = tmp_path / "p"
     root.mkdir()
@@ -69,6 +70,7 @@ def _scanned_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return client
 
 
+@pytest.mark.slow
 def test_a_changed_file_is_read_even_with_the_same_size(tmp_path, monkeypatch, file_reads) -> None:
     client = _scanned_client(tmp_path, monkeypatch)
     root = client.parent
@@ -79,6 +81,7 @@ def test_a_changed_file_is_read_even_with_the_same_size(tmp_path, monkeypatch, f
     assert file_reads() == ["client.py"]
 
 
+@pytest.mark.slow
 def test_an_edit_that_keeps_size_and_modification_time_is_seen(tmp_path, monkeypatch, file_reads) -> None:
     """`cp -p`, `touch -r`, tar: the content changes, size and mtime are set back; ctime tells."""
     client = _scanned_client(tmp_path, monkeypatch)
@@ -108,6 +111,7 @@ def test_a_racy_file_is_read_even_with_the_same_size_and_time(tmp_path, monkeypa
     assert _models(_run(root, tmp_path / "c", monkeypatch)) == ["Qwen/Qwen2.5-14b"]
 
 
+@pytest.mark.slow
 def test_a_run_on_one_file_keeps_what_is_known_of_the_others(tmp_path, monkeypatch, file_reads) -> None:
     """A pre-commit run passes a few files; the next full run still skips the rest."""
     root = tmp_path / "p"

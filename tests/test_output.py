@@ -109,6 +109,7 @@ def _on_a_terminal(*args: str, env: dict[str, str]) -> str:
     return b"".join(chunks).decode("utf-8")
 
 
+@pytest.mark.slow
 def test_colour_on_a_terminal_and_none_with_no_color():
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     coloured = _on_a_terminal("--format", "concise", env=env)

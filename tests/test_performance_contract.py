@@ -189,6 +189,7 @@ def _stored_facts(cache: Path) -> int:
         return conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
 
 
+@pytest.mark.slow
 def test_cold_warm_and_no_cache_agree(synthetic, tmp_path, monkeypatch) -> None:
     root, _ = synthetic
     monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "cache"))
@@ -199,6 +200,7 @@ def test_cold_warm_and_no_cache_agree(synthetic, tmp_path, monkeypatch) -> None:
     assert reference == cold == warm
 
 
+@pytest.mark.slow
 def test_one_process_workers_and_a_pool_agree_in_order(synthetic) -> None:
     from vlint.discover import discover
     from vlint.extract.runner import extract_all
@@ -214,6 +216,7 @@ def test_one_process_workers_and_a_pool_agree_in_order(synthetic) -> None:
     assert pooled == in_process
 
 
+@pytest.mark.slow
 def test_a_pool_with_the_cache_cold_then_warm_agrees(synthetic, tmp_path, monkeypatch, file_reads) -> None:
     """Pool workers read, check, hash and extract whole chunks of files; the parent stores what they made
     and keeps the manifest: a warm pooled run must read no file and say exactly what a serial run without
@@ -249,6 +252,7 @@ def _cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_concurrent_scans_sharing_a_cache_are_complete_and_identical(synthetic, tmp_path) -> None:
     root, manifest = synthetic
     env = {**os.environ, "VLINT_CACHE_DIR": str(tmp_path / "shared-cache")}

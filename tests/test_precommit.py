@@ -35,6 +35,7 @@ def test_hook_manifest_is_well_formed():
     assert hooks["vlint-verify"]["stages"] == ["manual"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is required for pre-commit")
 def test_pre_commit_try_repo_fails_a_staged_base_model_chat_and_passes_instruct(tmp_path: Path):
     pre_commit = [sys.executable, "-m", "pre_commit"]

@@ -107,6 +107,7 @@ def test_instruct_root_that_answers_exits_0_without_chat_requests(serve, capsys)
     assert [h.path for h in server.hits] == ["/v1/models"]  # a chat model is not probed by default
 
 
+@pytest.mark.slow
 def test_api_key_from_openai_api_key_is_sent_and_never_printed(serve, capsys, monkeypatch, tmp_path) -> None:
     server = serve(models=[QWEN_BASE], chat="echo", require_key=KEY, quote_auth=True)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)

@@ -100,6 +100,7 @@ def _project(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_scan_leaves_libcst_as_it_was(tmp_path: Path, jobs: int) -> None:
     """Before, during (seen from another thread, as a host's thread would) and after a scan, libcst's node

@@ -106,6 +106,7 @@ ATTACKS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="the stack limit is set with setrlimit")
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_a_hostile_module_loses_only_itself(name: str, tmp_path: Path) -> None:

@@ -248,6 +248,7 @@ def test_slicing_leaves_out_whole_lines_and_maps_the_rest_to_the_source(name: st
     assert starts == [(type(n).__name__, n.lineno, n.col_offset) for n in ast.walk(tree) if hasattr(n, "lineno")]
 
 
+@pytest.mark.slow
 def test_real_sources_give_the_same_facts(monkeypatch: pytest.MonkeyPatch) -> None:
     files = [*sorted((ROOT / "tests" / "golden").rglob("*.py")), *sorted((ROOT / "vlint").rglob("*.py")),
              *sorted((ROOT / "tests").glob("test_*.py"))]

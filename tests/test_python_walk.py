@@ -129,6 +129,7 @@ def test_positions_match_libcst(name: str) -> None:
     assert fell_back == expect_fallback
 
 
+@pytest.mark.slow
 def test_positions_match_libcst_on_real_sources() -> None:
     """vlint's own sources and tests: hundreds of real modules, no fallback expected."""
     files = [*sorted((ROOT / "vlint").rglob("*.py")), *sorted((ROOT / "tests").glob("*.py")),
@@ -199,6 +200,7 @@ def test_visit_order_table_matches_libcst() -> None:
     assert derived == VISIT_ORDER
 
 
+@pytest.mark.slow
 def test_a_worker_without_node_validation_builds_the_same_trees() -> None:
     """`cstparse.skip_node_validation` (vlint's worker processes only) changes libcst for its whole process:
     checked in a process of its own, against the validated parse of the same files."""
@@ -231,6 +233,7 @@ print("same", len(texts))
         cst.Name("not a name")
 
 
+@pytest.mark.slow
 def test_call_starts_come_from_cpython_and_equal_libcst() -> None:
     """A call asked for before anything else in its statement gets its start from CPython's matching
     `Call` (no code generation): the same start as PositionProvider's, for every call of vlint's sources."""
@@ -251,6 +254,7 @@ def test_call_starts_come_from_cpython_and_equal_libcst() -> None:
     assert mapped > 0.95 * calls
 
 
+@pytest.mark.slow
 def test_literal_starts_come_from_cpython_and_equal_libcst() -> None:
     """Strings, numbers, True/False/None and `...` asked for first take CPython's `Constant` start; f-strings
     and what is inside them are left to code generation. Both agree with PositionProvider everywhere."""

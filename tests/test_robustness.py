@@ -45,6 +45,7 @@ def test_model_command_offline_opens_no_connection(no_network, capsys):
     assert no_network == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(EXTRACTORS))
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=400))
@@ -61,6 +62,7 @@ TRIGGERS = ["vllm serve ", "--model ", "client.chat.completions.create(", "model
             "$(", "${MODEL:-", "<<EOF\n", "[", "{", "- ", ": ", "\n", "\t", "\x00", "\ud7ff"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(EXTRACTORS))
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(parts=st.lists(st.sampled_from(TRIGGERS) | st.text(max_size=12), max_size=40))
@@ -164,6 +166,7 @@ def test_never_imports_vllm_or_runs_scanned_code(project, monkeypatch):
 REGRESSIONS = REPO / "tests" / "fixtures" / "regressions"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(p.name for p in REGRESSIONS.iterdir()), ids=str)
 def test_inputs_that_once_crashed_vlint(case):
     """Each input once killed the process (native parser crashes are intermittent: repeat them)."""
@@ -186,6 +189,7 @@ def test_inputs_that_once_crashed_vlint(case):
     assert done.returncode == 0 and "survived" in done.stdout, done.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_files_stay_within_bounded_memory(tmp_path):
     """Facts are kept per file only when a file says something; a huge tree of irrelevant files must not
     make memory grow with it. Measured as peak RSS of a child process scanning 100k files."""

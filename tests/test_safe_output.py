@@ -126,6 +126,7 @@ def _console_script() -> Path:
     return script
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_installed_console_script_prints_inert_bytes(planted, fmt):
     done = subprocess.run([str(_console_script()), "scan", ".", "--no-cache", "--format", fmt],
@@ -135,6 +136,7 @@ def test_installed_console_script_prints_inert_bytes(planted, fmt):
     assert_inert(done.stderr, "text")
 
 
+@pytest.mark.slow
 def test_sarif_is_always_written_for_a_name_that_is_not_utf8(tmp_path: Path):
     """A file name of raw bytes (Linux allows any but `/` and NUL) used to end in UnicodeEncodeError,
     exit 2 and no report, even with --exit-zero."""
@@ -186,6 +188,7 @@ def test_ordinary_text_is_unchanged(text):
 
 @given(st.recursive(st.text() | st.integers() | st.none(),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3)))
+@pytest.mark.slow
 def test_safe_json_decodes_to_the_same_values(value):
     rendered = safe_json(json.dumps(value, indent=2, ensure_ascii=False))
     assert json.loads(rendered) == value

@@ -546,6 +546,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.vllm
 def test_flag_table_matches_the_installed_vllm_parser():
     import json
