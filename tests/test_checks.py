@@ -123,7 +123,7 @@ def _cycle_through(graph: dict[str, set[str]], start: str) -> list[str] | None:
 
 @pytest.mark.slow
 def test_no_import_circle_anywhere_in_vlint():
-    """Arrows point one way (STYLE.md): a circle between any two modules, lazy imports included, fails."""
+    """Arrows point one way: a circle between any two modules, lazy imports included, fails."""
     graph = _import_graph()
     assert "vlint.checks.registry" in graph["vlint.config"]  # the registry is read at the top, not lazily
     circles = {m: cycle for m in graph if (cycle := _cycle_through(graph, m))}

@@ -1,4 +1,4 @@
-"""Offline classification: every trap of research/models.md, quantised mirrors, aliases and odd input."""
+"""Offline classification: the naming traps of each family, quantised mirrors, aliases and odd input."""
 
 from __future__ import annotations
 
@@ -907,7 +907,7 @@ def test_family_rules_agree_with_curated_ids() -> None:
 
 
 def test_a_bare_tinyllama_folder_is_unknown_not_base():
-    """patterns.md P2: `/data/models/tinyllama`'s identity lives elsewhere; guessing base would be a finding."""
+    """A bare local folder such as `/data/models/tinyllama`: its identity lives elsewhere; guessing base would be a finding."""
     from vlint.classify import classify as _classify
 
     assert _classify("/data/models/tinyllama").kind == "unknown"

@@ -370,7 +370,7 @@ def test_static_import_of_verify_does_not_import_vllm() -> None:
 
 
 def test_probe_words_are_whole_tokens_of_the_echo_models_tokenizer() -> None:
-    # The tiny echo model can only copy what its tokenizer keeps whole (shared/research/verify.md §5).
+    # The tiny echo model can only copy what its tokenizer keeps whole (it was trained on those tokens only: scripts/make_echo_model.py).
     vocab = json.loads((ECHO_MODEL / "tokenizer.json").read_text())["model"]["vocab"]
     import re
 

@@ -1,4 +1,4 @@
-"""JSON: `{"findings": [...], "errors": [...]}` as DESIGN.md specifies, plus counts.
+"""JSON: `{"findings": [...], "errors": [...]}` (the JSON contract in the README), plus counts.
 
 Non-ASCII text stays readable (`ensure_ascii=False`); `escape.safe_json` then writes the characters that
 could act on a terminal or a CI log as `\\u` escapes, which decode to the same strings.

@@ -33,7 +33,7 @@ CPU_DEFAULT_ENGINE_ARGS: dict[str, Any] = {"enforce_eager": True, "max_model_len
 
 KV_SIZE_ARGS = ("kv_cache_memory_bytes", "gpu_memory_utilization")
 """If none of these is given on CPU, the child sets VLLM_CPU_KVCACHE_SPACE=1 (GiB): vLLM's default
-share of NUMA node 0 fails on small machines (shared/research/verify.md, workaround B)."""
+share of NUMA node 0 fails on small machines (it asks for more memory than a 2-core CI box has)."""
 
 
 # ---------------------------------------------------------------- the job and its result (parent side)
