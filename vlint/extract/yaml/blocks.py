@@ -7,7 +7,7 @@ comes first nor shallower while the scalar goes on. Helm's `{{- if }}` at column
 
 * outside block scalars a template line is blank: a directive prints nothing, and what an expression prints
   there (`{{- toYaml .Values.labels | nindent 4 }}`) is YAML structure we cannot know;
-* inside a block scalar a directive (`prints_nothing`) is an empty line, and an expression that prints is a
+* inside a block scalar a directive (`masking.prints_nothing`) is an empty line, and an expression that prints is a
   placeholder at its own indentation when that is at least the scalar's, else at the scalar's indentation
   (a line of a script we cannot know, like `${{ matrix.setup }}` in a `run: |`).
 """
@@ -15,9 +15,7 @@ comes first nor shallower while the scalar goes on. Helm's `{{- if }}` at column
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
-from vlint.extract.yaml.masking import TemplateLines
+from dataclasses import dataclass, field
 
 # A block scalar header: indentation, block-sequence dashes, an optional key (quoted or plain) with its
 # colon, optional tag or anchor, then `|` or `>` with indicators, and at most a comment after it.
@@ -27,6 +25,16 @@ _HEADER_RE = re.compile(
     r"[ \t]*:[ \t]+)?"
     r"(?:[!&][^ \t]*[ \t]+)*"
     r"[|>](?:(?P<n1>[1-9])[+-]?|[+-](?P<n2>[1-9])?)?[ \t]*(?:#.*)?")
+
+
+@dataclass
+class TemplateLines:
+    """What the masking knows about each line: which hold only expressions, and of those which print nothing
+    and which continue an expression that began on an earlier line."""
+
+    only: set[int] = field(default_factory=set)
+    silent: set[int] = field(default_factory=set)
+    continued: set[int] = field(default_factory=set)
 
 
 @dataclass

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 from vlint.extract.templates import TemplateScanner
+from vlint.extract.yaml.blocks import TemplateLines, settle_template_lines
 
 PLACEHOLDER = "\u00a7"  # '§': a plain-scalar character that no real value repeats four times
 _PLACEHOLDER_RUN = PLACEHOLDER * 4
@@ -49,16 +49,6 @@ def prints_nothing(expression: str) -> bool:
     return expression.startswith("{{") and _GO_SILENT_RE.match(expression) is not None
 
 
-@dataclass
-class TemplateLines:
-    """What the masking knows about each line: which hold only expressions, and of those which print nothing
-    and which continue an expression that began on an earlier line."""
-
-    only: set[int] = field(default_factory=set)
-    silent: set[int] = field(default_factory=set)
-    continued: set[int] = field(default_factory=set)
-
-
 def mask_templates(text: str) -> str:
     """The text with every template expression masked (see the module docstring); same number of lines."""
     if not any(opener in text for opener in _OPENERS):
@@ -66,8 +56,6 @@ def mask_templates(text: str) -> str:
     spans = list(TemplateScanner(text, TEMPLATE_PAIRS, MAX_EXPRESSION).spans())
     if not spans:
         return text
-    from vlint.extract.yaml.blocks import settle_template_lines
-
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     lines = _classify(text, spans, starts)
     masked = _mask_spans(text, spans, starts, lines).split("\n")
