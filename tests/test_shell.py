@@ -243,11 +243,19 @@ def test_context_is_recorded():
 # --- robustness --------------------------------------------------------------------------------------------
 
 
-def test_syntax_error_is_reported_for_files_and_the_rest_is_read():
-    facts = extract_shell_file('vllm serve A\necho "unterminated ${x\n', "bad.sh")
+def test_syntax_error_is_reported_when_a_launch_is_lost_and_the_rest_is_read():
+    """A statement that cannot be read is an error entry when it could hold a launch or a request (vlint
+    would miss it without a word); the statements around it keep their facts."""
+    facts = extract_shell_file('vllm serve A\nvllm serve "unterminated ${x\n', "bad.sh")
     assert [s.model.literal for s in facts.serves] == ["A"]
-    assert len(facts.errors) == 1 and facts.errors[0].path == "bad.sh"
-    assert extract_shell('echo "unterminated ${x\n', "snippet").errors == []
+    assert [(e.path, e.line) for e in facts.errors] == [("bad.sh", 2)]
+    assert "line 2 could not be read" in facts.errors[0].reason
+    assert extract_shell('vllm serve "unterminated ${x\n', "snippet").errors == []
+
+
+def test_a_lost_statement_that_cannot_launch_is_not_an_error():
+    facts = extract_shell_file('vllm serve A\necho "unterminated ${x\n', "bad.sh")
+    assert [s.model.literal for s in facts.serves] == ["A"] and facts.errors == []
 
 
 def test_non_ascii_columns_are_characters():

@@ -6,6 +6,7 @@ never see a parser. Every record carries a `Location` so findings point at the r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -97,6 +98,8 @@ class Request:
     prompt: str | None = None
     chat_template: str | None = None
     context: Context = "code"
+    max_tokens: int | None = None  # the output limit, when written as a number
+    scores: tuple[str, ...] = ()  # the fields that ask for scores rather than text (`output_fields`)
 
     @property
     def is_chat(self) -> bool:
@@ -117,6 +120,20 @@ class Request:
         if self.default_temperature is None:
             return None, "unset"
         return self.default_temperature, f"the default of {self.client}"
+
+
+LIMIT_FIELDS = ("max_tokens", "max_completion_tokens")
+SCORE_FIELDS = ("logprobs", "top_logprobs", "prompt_logprobs", "echo")
+
+
+def output_fields(fields: Mapping[str, Scalar]) -> tuple[int | None, tuple[str, ...]]:
+    """What a request asks to get back, from its literal fields: the output token limit (when written as a
+    number) and the fields that ask for scores rather than text (`logprobs: 1`, `prompt_logprobs: 0`,
+    `echo: true`: what an evaluation harness sends to score choices)."""
+    limit = next((v for k in LIMIT_FIELDS if isinstance(v := fields.get(k), int) and not isinstance(v, bool)), None)
+    scores = tuple(k for k in SCORE_FIELDS if k in fields and fields[k] is not None and fields[k] is not False
+                   and (k != "echo" or fields[k] is True))
+    return limit, scores
 
 
 @dataclass(frozen=True)

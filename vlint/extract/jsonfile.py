@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from vlint.facts import Api, FileFacts, Location, ParseError, Request, Value
+from vlint.facts import Api, FileFacts, Location, ParseError, Request, Value, output_fields
 
 # Which endpoint a run-batch line targets decides the API: these apply the chat template.
 _CHAT_URLS = ("/v1/chat/completions", "/v1/responses", "/v1/messages")
@@ -72,6 +72,7 @@ def _request(body: dict[str, object], api: Api, location: Location, client: str,
         temp_value = Value(temperature, location, note=f"temperature in {where}")
     prompt = body.get("prompt")
     template = body.get("chat_template")
+    max_tokens, scores = output_fields(body)  # type: ignore[arg-type]
     return Request(
         location=location,
         api=api,
@@ -82,6 +83,8 @@ def _request(body: dict[str, object], api: Api, location: Location, client: str,
         messages=_messages(body.get("messages")) if api == "chat" else None,
         prompt=prompt if isinstance(prompt, str) else None,
         chat_template=template if isinstance(template, str) else None,
+        max_tokens=max_tokens,
+        scores=scores,
     )
 
 

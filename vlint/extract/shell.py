@@ -18,6 +18,7 @@ variables stay unresolved.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +31,8 @@ from vlint.extract.cmdline.heads import may_launch, mentions_launch
 from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.expansion import bounded
 from vlint.extract.positions import PositionMap, Token
+from vlint.extract.shell_recovery import error_rows, repair_known_gaps, reparse_budget, statements
+from vlint.extract.shell_words import ansi_c, unescape_dq, unescape_word
 from vlint.facts import EnvBinding, FileFacts, Location, ParseError, Request, Serve, Value
 
 
@@ -93,22 +96,40 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
     if not commands and "=" not in text:
         return facts  # no launch, no request and no assignment: nothing to parse for
     src = text.encode("utf-8", "surrogatepass")
+    shadow = _ascii_shadow(src)
     try:
-        tree = _parser().parse(_ascii_shadow(src))
+        tree = _parser().parse(shadow)
+        if tree.root_node.has_error and (repaired := repair_known_gaps(shadow)) != shadow:
+            shadow, tree = repaired, _parser().parse(repaired)
     except Exception as exc:  # pragma: no cover - the parser is total over bytes
         facts.errors.append(ParseError(path, f"shell parser failed: {exc}"))
         return facts
     walker = _Walker(src, path, positions, env, context, facts, commands=commands, nesting=nesting)
+    lost: list[int] = []
     try:
-        walker.walk(tree.root_node, top=True)
+        if tree.root_node.has_error:
+            lost = walker.recover(tree.root_node, shadow)
+        else:
+            walker.walk(tree.root_node, top=True)
     except RecursionError:
         facts.errors.append(ParseError(path, "shell nesting too deep to read"))
-    if report_errors and tree.root_node.has_error:
-        line = _first_error_line(tree.root_node)
-        loc = walker.loc_of(line, 0) if line is not None else None
-        facts.errors.append(ParseError(path, "shell syntax error (the rest of the file was still read)",
-                                       loc.line if loc else None))
+    if report_errors and lost:
+        _report_lost(walker, lost, path)
     return facts
+
+
+def _report_lost(walker: _Walker, lost: list[int], path: str) -> None:
+    """An error entry for the statements recovery could not read, when one of them could hold a launch or a
+    request (or when nothing at all was read): vlint would otherwise miss it without a word."""
+    launch_rows = [row for row in lost if mentions_launch(walker.lines[row].decode("utf-8", "replace"))]
+    if not launch_rows and walker.read_any:
+        return
+    rows = launch_rows or lost
+    more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+    walker.facts.errors.append(ParseError(
+        path, f"shell syntax error: line {walker.loc_of(rows[0], 0).line}{more} could not be read "
+              f"(the rest of the file was)" if walker.read_any else "shell syntax error: nothing could be read",
+        walker.loc_of(rows[0], 0).line))
 
 
 def argv_facts(argv: Sequence[Token], **options: Any) -> tuple[list[Serve], list[Request]]:
@@ -117,18 +138,6 @@ def argv_facts(argv: Sequence[Token], **options: Any) -> tuple[list[Serve], list
     return facts_from_argv(argv, read_shell=extract_shell, **options)
 
 
-def _first_error_line(node: Any) -> int | None:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "ERROR" or n.is_missing:
-            return int(n.start_point[0])
-        if n.has_error:
-            stack.extend(reversed(n.children))
-    return None
-
-
-_DQ_ESCAPES = {"$", "`", '"', "\\"}
 _EXPANSIONS = {"simple_expansion", "expansion", "command_substitution", "arithmetic_expansion",
                "process_substitution"}
 _STDIN_PASS = {"cat"}
@@ -158,15 +167,55 @@ class _Walker:
         self.facts = facts
         self.commands = commands
         self.token_maps: dict[Token, tuple[str, PositionMap]] = {}
+        self.row_offset = 0  # a statement re-parsed on its own starts at this row of the script
+        self.read_any = False  # whether recovery read any statement
 
     # -- positions -----------------------------------------------------------------------------------
 
     def loc_of(self, row: int, byte_col: int) -> Location:
         line = self.lines[row] if row < len(self.lines) else b""
         col = byte_col if line.isascii() else len(line[:byte_col].decode("utf-8", "replace"))
+        row += self.row_offset
         if self.positions is not None:
             return self.positions.locate(self.path, row + 1, col + 1)
         return Location(self.path, row + 1, col + 1)
+
+    # -- recovery ------------------------------------------------------------------------------------
+
+    def recover(self, root: Any, shadow: bytes) -> list[int]:
+        """Walk a script that has syntax errors statement by statement: the top-level statements clear of
+        errors as parsed, each error region re-parsed by `shell_recovery.statements` (in source order, so
+        variables flow as they would). Returns the rows no statement could take."""
+        regions = error_rows(root)
+        in_region = [False] * len(self.lines)
+        for first, last in regions:
+            in_region[first:last + 1] = [True] * (last + 1 - first)
+        events: list[tuple[int, int, Any]] = [(first, 1, (first, last)) for first, last in regions]
+        events += [(child.start_point[0], 0, child) for child in root.children
+                   if not any(in_region[child.start_point[0]:child.end_point[0] + 1])]
+        shadow_lines = shadow.split(b"\n")
+        budget = reparse_budget(len(shadow))
+        lost: list[int] = []
+        parse = _parser().parse
+        for _row, is_region, item in sorted(events, key=lambda e: (e[0], e[1])):
+            if not is_region:
+                self.read_any |= item.type != "comment"
+                self.walk(item, top=True)
+                continue
+            found = statements(shadow_lines, item[0], item[1], parse, budget)
+            lost += found.lost
+            for row, piece, tree in found.pieces:
+                self.read_any = True
+                self.piece(row, piece.count(b"\n") + 1).walk(tree.root_node, top=not self.lines[row][:1].isspace())
+        return lost
+
+    def piece(self, row: int, count: int) -> _Walker:
+        """This walker for rows `row..row+count-1` re-parsed alone (same variables, facts and positions)."""
+        sub = copy.copy(self)
+        sub.src = b"\n".join(self.lines[row:row + count])
+        sub.lines = self.lines[row:row + count]
+        sub.row_offset = self.row_offset + row
+        return sub
 
     def node_loc(self, node: Any) -> Location:
         return self.loc_of(node.start_point[0], node.start_point[1])
@@ -439,7 +488,7 @@ class _Walker:
         if kind == "string":
             return self.dq_string(node)
         if kind == "ansi_c_string":
-            text = _ansi_c(self.raw(node)[2:-1])
+            text = ansi_c(self.raw(node)[2:-1])
             return _Word(text, text, True, (node.start_point[0], node.start_point[1] + 2), True)
         if kind in _EXPANSIONS:
             text = self.raw(node)
@@ -452,7 +501,7 @@ class _Walker:
                          any(p.is_string for p in parts))
         raw = self.raw(node)
         if kind in ("word", "number"):
-            text = _unescape_word(raw)
+            text = unescape_word(raw)
             return _Word(text, text, "$" not in raw or "\\$" in raw, node.start_point, False)
         return _Word(raw, raw, "$" not in raw, node.start_point, False)
 
@@ -465,8 +514,8 @@ class _Walker:
         for child in node.children:
             if child.type in _EXPANSIONS:
                 gap = self.src[cursor:child.start_byte].decode("utf-8", "replace")
-                out.append(_unescape_dq(gap, keep_newline=False))
-                shell.append(_unescape_dq(gap, keep_newline=True))
+                out.append(unescape_dq(gap, keep_newline=False))
+                shell.append(unescape_dq(gap, keep_newline=True))
                 text = self.raw(child)
                 out.append(text)
                 shell.append(text)
@@ -474,8 +523,8 @@ class _Walker:
                 cursor = child.end_byte
         if end >= cursor:
             gap = self.src[cursor:end].decode("utf-8", "replace")
-            out.append(_unescape_dq(gap, keep_newline=False))
-            shell.append(_unescape_dq(gap, keep_newline=True))
+            out.append(unescape_dq(gap, keep_newline=False))
+            shell.append(unescape_dq(gap, keep_newline=True))
         return _Word("".join(out), "".join(shell), literal, (node.start_point[0], node.start_point[1] + 1), True)
 
 
@@ -498,57 +547,3 @@ def _substitutions(node: Any) -> Iterator[Any]:
             yield n
         else:
             stack.extend(n.children)
-
-
-def _unescape_dq(text: str, *, keep_newline: bool) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "\n":
-                if keep_newline:
-                    out.append("\\\n")
-                i += 2
-                continue
-            if nxt in _DQ_ESCAPES:
-                out.append(nxt)
-                i += 2
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _unescape_word(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            if text[i + 1] != "\n":
-                out.append(text[i + 1])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-_ANSI = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "e": "\x1b",
-         "f": "\f", "v": "\v"}
-
-
-def _ansi_c(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ANSI:
-            out.append(_ANSI[text[i + 1]])
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)

@@ -96,7 +96,7 @@ class _Graph:
 def plan_fixes(project: Project, findings: list[Finding], suppressed: list[Finding], *, cwd: Path,
                online: bool = False) -> None:
     """Give each fixable finding its `autofix` (an edit plan, or a note saying why there is none)."""
-    candidates = [f for f in findings if f.rule in FIXABLE_RULES and f.model]
+    candidates = [f for f in findings if f.rule in FIXABLE_RULES and f.model and f.fix is not None]  # None: nothing to fix
     if not candidates:
         return
     graph = _Graph(project)

@@ -16,7 +16,7 @@ from vlint.extract.cmdline.context import CommandContext, value_token
 from vlint.extract.cmdline.jsonbody import json_value, parse_json_body
 from vlint.extract.cmdline.variables import is_reference, resolve_text
 from vlint.extract.positions import Token
-from vlint.facts import Api, Request, Value
+from vlint.facts import Api, Request, Value, output_fields
 
 _CURL_VALUE_SHORT = frozenset("dHXouAebcmwKFTxryYzCEUQtDP")
 _CURL_VALUE_LONG = frozenset({
@@ -149,6 +149,8 @@ def _request_from_body(body: Any, body_tok: Token | None, body_file: str | None,
     messages: tuple[tuple[str, str], ...] | None = None
     prompt: str | None = None
     chat_template: str | None = None
+    max_tokens: int | None = None
+    scores: tuple[str, ...] = ()
     if body_file is not None:
         model = Value(None, head.location, note=f"request body read from {body_file}")
     elif not isinstance(body, dict) or body_tok is None:
@@ -173,9 +175,10 @@ def _request_from_body(body: Any, body_tok: Token | None, body_file: str | None,
         prompt = expand(raw_prompt) if isinstance(raw_prompt, str) else None
         ct = body.get("chat_template")
         chat_template = ct if isinstance(ct, str) else None
+        max_tokens, scores = output_fields(body)
     return Request(location=head.location, api=api, client=client, model=model, temperature=temperature,
                    messages=messages, prompt=prompt, chat_template=chat_template,
-                   context=ctx.context)  # type: ignore[arg-type]
+                   context=ctx.context, max_tokens=max_tokens, scores=scores)  # type: ignore[arg-type]
 
 
 def body_messages(raw: Any) -> tuple[tuple[str, str], ...] | None:

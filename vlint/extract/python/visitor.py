@@ -6,7 +6,7 @@ extractors read in them. Calls are read after the walk, in source order, each in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import libcst as cst
@@ -14,7 +14,16 @@ import libcst as cst
 from vlint.extract.python.catalogue import CallSpec, catalogue
 from vlint.extract.python.scopes import Collector, attribute_chain
 from vlint.extract.python.values import Resolver
-from vlint.facts import FileFacts, ParseError, Request, Value
+from vlint.facts import (
+    LIMIT_FIELDS,
+    SCORE_FIELDS,
+    FileFacts,
+    ParseError,
+    Request,
+    Scalar,
+    Value,
+    output_fields,
+)
 
 
 class Extractor(Resolver):
@@ -109,12 +118,21 @@ class Extractor(Resolver):
             template = "request chat_template (extra_body)"
         messages = self._messages(keywords.get(spec.messages) if spec.messages else None, line)
         prompt_value = self.value_of(keywords.get(spec.prompt), line) if spec.prompt else None
+        max_tokens, scores = self._output_fields({**(body or {}), **keywords}, line)
         self.facts.requests.append(Request(
             location=self._loc(node), api=api, client=spec.client, model=model, temperature=temperature,
             default_temperature=spec.default_temperature, messages=messages,
             prompt=prompt_value.literal if prompt_value and isinstance(prompt_value.literal, str) else None,
-            chat_template=template,
+            chat_template=template, max_tokens=max_tokens, scores=scores,
         ))
+
+    def _output_fields(self, nodes: Mapping[Any, cst.BaseExpression], line: int) -> tuple[int | None, tuple[str, ...]]:
+        """`facts.output_fields` over the literal values of keyword arguments or a dict literal's entries."""
+        literal: dict[str, Scalar] = {}
+        for key in (*LIMIT_FIELDS, *SCORE_FIELDS):
+            if nodes.get(key) is not None and (value := self.value_of(nodes[key], line)) is not None:
+                literal[key] = value.literal
+        return output_fields(literal)
 
     def _messages(self, node: cst.BaseExpression | None, line: int) -> tuple[tuple[str, str], ...] | None:
         if node is None:
@@ -179,6 +197,9 @@ class Extractor(Resolver):
         if sp_node is None and len(positional) > index:
             sp_node = positional[index]
         temperature, default = self._sampling_temperature(sp_node, line)
+        sampling = self._sampling_call(sp_node, line) if sp_node is not None else None
+        max_tokens, scores = self._output_fields(self.call_arguments(sampling, self._loc(sampling).line)[1], line) \
+            if sampling is not None else (None, ())
         template = None
         if "chat_template" in keywords or "chat_template" in engine_kw:
             template = "LLM.chat(chat_template=...)"
@@ -187,6 +208,7 @@ class Extractor(Resolver):
         self.facts.requests.append(Request(
             location=self._loc(node), api=api, client=f"vllm.LLM.{method}", model=model,
             temperature=temperature, default_temperature=default, messages=messages, chat_template=template,
+            max_tokens=max_tokens, scores=scores,
         ))
         return True
 
@@ -265,11 +287,13 @@ class Extractor(Resolver):
         temperature = self.value_of(temp_node, line) if temp_node is not None else None
         if temp_node is not None and temperature is None:
             temperature = Value(None, self._loc(temp_node), "unresolved expression")
+        max_tokens, scores = self._output_fields(body, line)
         self.facts.requests.append(Request(
             location=self._loc(node), api=api, client=f"HTTP POST {matched}",
             model=model, temperature=temperature, default_temperature=self.cat.http_default_temperature,
             messages=self._messages(body.get("messages"), line) if api == "chat" else None,
             chat_template="request chat_template" if "chat_template" in body else None,
+            max_tokens=max_tokens, scores=scores,
         ))
 
     # ---- launches from Python (subprocess argv lists, os.system strings) -------------------------

@@ -7,9 +7,12 @@ checked for placeholders: a value holding one is unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
+from yaml.error import Mark
 from yaml.nodes import Node, ScalarNode
 
 from vlint.extract.positions import PositionMap, Token
@@ -31,11 +34,22 @@ class YamlDoc:
     column_offset: int = 0  # a document embedded in a block scalar (a ConfigMap's config.yaml)
     config_name: str | None = None  # that embedded file's name, for `--config` joins
     config_maps: dict[str, dict[str, Value]] = field(default_factory=dict)  # ConfigMaps of this file
-    original: str = ""  # the chunk before template masking (same length, same offsets)
+    original: str = ""  # the chunk before template masking (same lines; see `masking` for columns)
 
     def source(self, node: Node) -> str:
-        """A node's text as written, template expressions included (masking keeps every offset)."""
-        return self.original[node.start_mark.index:node.end_mark.index]
+        """A node's text as written, template expressions included (masking keeps every line)."""
+        return self.original[self._original_offset(node.start_mark):self._original_offset(node.end_mark)]
+
+    def _original_offset(self, mark: Mark) -> int:
+        starts = self._original_starts
+        if mark.line >= len(starts):
+            return len(self.original)
+        end = starts[mark.line + 1] - 1 if mark.line + 1 < len(starts) else len(self.original)
+        return min(starts[mark.line] + mark.column, end)
+
+    @cached_property
+    def _original_starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.original)]
 
     # positions -------------------------------------------------------------------------------------
     def loc(self, node: Node, column_shift: int = 0) -> Location:

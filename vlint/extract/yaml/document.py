@@ -7,14 +7,17 @@ many nodes, nesting too deep) becomes an error entry, and the other documents ar
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from vlint.extract.expansion import bounded
+from vlint.extract.yaml import branches
 from vlint.extract.yaml.compose import compose_service
 from vlint.extract.yaml.context import YamlDoc
 from vlint.extract.yaml.generic import doc_env, generic
@@ -145,29 +148,101 @@ def extract_yaml(text: str, path: str) -> FileFacts:
     """Facts from one YAML file. Never raises: what cannot be read goes to `FileFacts.errors`.
 
     Two passes: every document is composed first, so a ConfigMap can resolve `valueFrom`/`envFrom`
-    in a Deployment that comes before it; then each document is read.
+    in a Deployment that comes before it; then each document is read. A templated document whose masked
+    text does not load is read per choice of branches (`branches`), and what its readings say is merged.
     """
     facts = FileFacts(path=path, kind="yaml")
     if not may_matter(text):
         return facts
-    masked = mask_templates(text)
     config_maps: dict[str, dict[str, Value]] = {}
-    composed: list[tuple[YamlDoc, Node]] = []
-    for offset, start, chunk in _documents(masked):
+    composed: list[list[tuple[YamlDoc, Node]]] = []
+    for offset, _start, chunk in _documents(text):
         if not chunk.strip() or not (may_matter(chunk) or "configmap" in chunk.lower()):
             continue  # the file-level argument holds per document (a Service, a Secret …)
-        doc = YamlDoc(path, chunk.splitlines(), offset, facts, config_maps=config_maps,
-                      original=text[start:start + len(chunk)])
         with _reported(facts, path, offset):
-            for root in yaml.compose_all(chunk, Loader=_LOADER):
-                if root is not None:
-                    check_expanded_size(root)
+            readings = _readings(chunk)
+            group = []
+            for reading in readings:
+                doc = YamlDoc(path, reading.masked.splitlines(), offset,
+                              facts if len(readings) == 1 else FileFacts(path, "yaml"),
+                              config_maps=config_maps, original=chunk)
+                for root in reading.roots:
                     collect_config_map(root, doc)
-                    composed.append((doc, root))
-    for doc, root in composed:
-        with _reported(facts, path, doc.line_offset):
-            document(root, doc)
+                    group.append((doc, root))
+            composed.append(group)
+    for group in composed:
+        for doc, root in group:
+            with _reported(doc.facts, path, doc.line_offset):
+                document(root, doc)
+        merge_readings(facts, [doc.facts for doc, _root in group if doc.facts is not facts])
     return facts
+
+
+def _compose(masked: str) -> list[Node]:
+    roots = [root for root in yaml.compose_all(masked, Loader=_LOADER) if root is not None]
+    for root in roots:
+        check_expanded_size(root)
+    return roots
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way a document loads: its masked text, its composed documents, and which choice of branches."""
+
+    masked: str
+    roots: list[Node]
+    label: str = "as written"
+
+
+def _readings(chunk: str) -> list[Reading]:
+    """The readings of a document: as masked, or, when that does not load, per choice of branches (the masked
+    document's error when none loads)."""
+    masked = mask_templates(chunk)
+    try:
+        return [Reading(masked, _compose(masked))]
+    except yaml.YAMLError:
+        readings = _branch_readings(chunk)
+        if not readings:
+            raise
+        return readings
+
+
+def _branch_readings(chunk: str) -> list[Reading]:
+    """Every branch kept with the definitions apart; else the first and the last branches; else the first
+    choice that loads. The definitions' bodies are read as fragments of their own, when they load."""
+    readings: list[Reading] = []
+    for choice in branches.choices(chunk):
+        switched = choice.label.endswith("switched")
+        if readings and (switched or readings[0].label == "definitions apart"):
+            break
+        if (reading := _reading(chunk, choice)) is not None:
+            readings.append(reading)
+            if switched:
+                break
+    if readings:
+        fragments = itertools.islice(branches.fragments(chunk), branches.MAX_CHOICES)
+        readings += [r for fragment in fragments if (r := _reading(chunk, fragment)) is not None]
+    return readings
+
+
+def _reading(chunk: str, choice: branches.Choice) -> Reading | None:
+    masked = mask_templates(branches.emptied(chunk, choice.empty))
+    try:
+        return Reading(masked, _compose(masked), choice.label)
+    except yaml.YAMLError:
+        return None
+
+
+def merge_readings(facts: FileFacts, readings: list[FileFacts]) -> None:
+    """What several readings of one document say, each fact once (the lines they share say the same)."""
+    for name in ("serves", "requests", "env", "errors"):
+        merged: list[object] = getattr(facts, name)
+        seen: set[object] = set()
+        for reading in readings:
+            for fact in getattr(reading, name):
+                if fact not in seen:
+                    seen.add(fact)
+                    merged.append(fact)
 
 
 @contextmanager
