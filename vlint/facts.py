@@ -45,6 +45,9 @@ class Value:
     env: str | None = None
     is_default: bool = False
     symbol: str | None = None  # a constant of another module, `pkg.config:MODEL` (`.config:X` relative)
+    # The command-line options of the program this value is read from (`model_name_or_path`, dashes as
+    # underscores): a run of the program that passes one gives the value (`ScriptRun`, joined in link).
+    options: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -62,7 +65,7 @@ class Value:
 
     def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
         return replace(self, literal=literal, note=note, location=location or self.location, env=None,
-                       is_default=False, symbol=None)
+                       is_default=False, symbol=None, options=())
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Request:
     context: Context = "code"
     max_tokens: int | None = None  # the output limit, when written as a number
     scores: tuple[str, ...] = ()  # the fields that ask for scores rather than text (`output_fields`)
+    evidence: tuple[str, ...] = ()  # what the extractor saw that a finding should name (chat by hand)
 
     @property
     def is_chat(self) -> bool:

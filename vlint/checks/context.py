@@ -141,7 +141,8 @@ class CheckContext:
             return None
         model, cls = base[0]
         request = linked.request
-        evidence = [_model_line(linked.model, linked.model_value, linked.model_value.location), *cls.evidence]
+        evidence = [_model_line(linked.model, linked.model_value, linked.model_value.location), *cls.evidence,
+                    *linked.request.evidence]
         evidence.extend(f"launched by {serve.launcher} at {serve.location}" for serve in linked.via[:_LAUNCHES_SHOWN])
         if len(linked.via) > _LAUNCHES_SHOWN:
             evidence.append(f"and {len(linked.via) - _LAUNCHES_SHOWN} more launches serving it")

@@ -7,10 +7,14 @@ extractor could), and reads from there only:
   * the call's arguments and the names they use, looked up in the enclosing scopes (module, functions,
     parameters), and recursively the names in what those names are bound to;
   * module-wide tables filled from any depth: imports, classes and their bodies, `self.`/`cls.` attribute
-    assignments, `add_argument` defaults, parameter defaults, and bindings of `SamplingParams(...)` calls.
+    assignments, `add_argument` defaults, parameter defaults, and bindings of `SamplingParams(...)` calls;
+  * what the module's calls of a function pass for its parameters (`callsites.py`), what a list is grown
+    with (`prompts.append(...)`), and what a function returns (an engine, a chat-templated prompt:
+    `offline.py`), so a needed function's `return` statements are kept.
 So a statement is kept when its lines hold one of those (a *trigger*: a matching call, a `self.` store, a
-SamplingParams name, `add_argument`), when it binds (by assignment, `for`, `with ... as` or import, as the
-visitor's collector (`scopes.Collector`) records bindings) a name that some kept code may look up, or when it is a block
+SamplingParams name, `add_argument`, a chat-template call), when it binds (by assignment, `for`, `with ...
+as`, import, `x.append(...)`, or a call of a module function that binds its parameters, as the visitor's
+collector (`scopes.Collector`) and `callsites.py` record bindings) a name that some kept code may look up, or when it is a block
 statement with something kept inside (its header is kept, its blocks are sliced in turn). Names are taken
 module-wide, whatever the scope, which only ever keeps more; the rule is applied to a fixpoint. Functions
 and classes are always kept with their headers (parameters and their defaults, bases; decorators only
@@ -33,6 +37,7 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, NamedTuple
 
 from vlint.extract.python.catalogue import catalogue
+from vlint.extract.python.scopes import GROWING_METHODS
 
 if TYPE_CHECKING:
     from vlint.extract.python.survey import Survey
@@ -48,7 +53,10 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
     """The lines of triggers (sorted), the lines that make the function around them needed (triggers,
     imports and classes, which fill module-wide tables), and the names written on each line."""
     sampling = set(_sampling_names())
+    template_call = catalogue().chat_template_call
     triggers = {call.lineno for call in survey.matching_calls()}
+    if survey.has_engines:  # where engines are built: a function that returns one must keep its body
+        triggers.update(call.lineno for call in survey.calls if survey.builds_engine(call))
     needs: set[int] = set()
     for node in survey.anchors:
         needs.add(node.lineno)
@@ -57,7 +65,7 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
     names_at: dict[int, set[str]] = {}
     for node in survey.named:
         if isinstance(node, ast.Attribute):
-            if node.attr in sampling or node.attr == "add_argument" or isinstance(node.ctx, ast.Store) \
+            if node.attr in sampling or node.attr in ("add_argument", template_call) or isinstance(node.ctx, ast.Store) \
                     and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                 triggers.add(node.lineno)
         else:
@@ -105,6 +113,7 @@ class _Slicer:
         self.text = text
         self.tree = tree
         self.triggers, self.needs, self.names_at = _lines(survey)
+        self.passes = _parameters_passed(survey)
         self.lines = _NEWLINE.split(text)
         self.items: list[_Item] = []  # a compound statement after the statements of its blocks
         self.item_of: dict[int, _Item] = {}
@@ -115,6 +124,17 @@ class _Slicer:
 
     def has_trigger(self, first: int, last: int) -> bool:
         return _any_between(self.triggers, first, last)
+
+    def passed_on(self, first: int, last: int) -> frozenset[str]:
+        """The parameters the calls on these lines may pass a value for (the visitor reads them there)."""
+        if not self.passes:
+            return frozenset()
+        found: set[str] = set()
+        for line in range(first, last + 1):
+            names = self.passes.get(line)
+            if names:
+                found |= names
+        return frozenset(found)
 
     def read(self, first: int, last: int) -> None:
         """Every name written on these lines may be looked up."""
@@ -169,13 +189,13 @@ class _Slicer:
             if compound:
                 for block in _blocks(node):
                     self.block(block)
-            item = _Item(node, _binds(node), compound, header)
+            item = _Item(node, _binds(node) | self.passed_on(*header), compound, header)
             self.items.append(item)
             self.item_of[id(node)] = item
             before = body[index - 1] if index else None
             after = body[index + 1] if index + 1 < len(body) else None
-            if self.has_trigger(*header) or not self.alone(node, before, after):
-                self.keep(item)
+            if self.has_trigger(*header) or not self.alone(node, before, after) or isinstance(node, ast.Return):
+                self.keep(item)  # what a function returns: the visitor follows calls of it (`offline.py`)
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         """A function or class is always kept, with what its header reads (parameter defaults, bases, the
@@ -350,10 +370,47 @@ def _is_elif(lines: list[str], node: ast.AST) -> bool:
     return lines[inner.lineno - 1][inner.col_offset:].startswith("elif")
 
 
+def _parameters_passed(survey: Survey) -> dict[int, set[str]]:
+    """Line -> the parameters of the module's functions that the calls on it may pass values for."""
+    out: dict[int, set[str]] = {}
+    parameters = survey.parameters
+    if not parameters:
+        return out
+    for call in survey.calls:
+        chain = _callee_names(call.func)
+        for name in chain:
+            found = parameters.get(name)
+            if found is not None:
+                out.setdefault(call.lineno, set()).update(found[1])
+    return out
+
+
+def _callee_names(func: ast.expr) -> list[str]:
+    """`f` of `f(...)`, `x.f(...)` and `x.f.remote(...)`, `C` of `C.remote(...)` and `C.options(...).remote(...)`."""
+    names: list[str] = []
+    for _ in range(3):
+        if isinstance(func, ast.Name):
+            names.append(func.id)
+            break
+        if isinstance(func, ast.Attribute):
+            names.append(func.attr)
+            func = func.value
+        elif isinstance(func, ast.Call):
+            func = func.func
+        else:
+            break
+    return names
+
+
 def _binds(node: ast.stmt) -> frozenset[str]:
     """The names a statement binds, as the visitor's collector (`scopes.Collector`) records bindings (assignments, `for`
-    targets, `with ... as`)."""
+    targets, `with ... as`, `x.append(...)`)."""
     targets: list[ast.expr]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):  # `prompts.append(...)`
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and func.attr in GROWING_METHODS and isinstance(func.value, ast.Name):
+            return frozenset((func.value.id,))
+        return frozenset()
     if isinstance(node, ast.Import):  # the collector's import table is module-wide, keyed by local name
         return frozenset(a.asname or a.name.split(".")[0] for a in node.names)
     if isinstance(node, ast.ImportFrom):

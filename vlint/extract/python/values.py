@@ -5,10 +5,13 @@ What cannot be resolved stays unresolved (None), and nothing is guessed."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
 
+from vlint.extract.python import callsites
 from vlint.extract.python.scopes import Binding, Collector, Scope, attribute_chain, dotted_name
 from vlint.facts import Location, Value
 
@@ -21,6 +24,46 @@ class Resolver:
         self.c = collector
         self.scope = collector.module_scope
         self.positions = collector.positions
+        self._calls: dict[str, list[callsites.Site]] | None = None  # the module's calls by callee (on first use)
+        self._passing: set[tuple[int, str]] = set()  # parameters being resolved from their calls (recursion)
+
+    @contextmanager
+    def in_scope(self, scope: Scope) -> Iterator[None]:
+        """Resolve as seen from `scope` (where a call is made, where an engine is built) for a while."""
+        saved, self.scope = self.scope, scope
+        try:
+            yield
+        finally:
+            self.scope = saved
+
+    def passed_arguments(self, name: str) -> Iterator[tuple[cst.BaseExpression, callsites.Site]]:
+        """For a parameter without default seen from the current scope, what the module's calls of its
+        function pass (`callsites.py`); nothing while that parameter is already being resolved."""
+        function = callsites.param_scope(self.scope, name)
+        if function is None or (id(function), name) in self._passing:
+            return
+        if self._calls is None:
+            self._calls = callsites.call_index(self.c)
+        self._passing.add((id(function), name))
+        try:
+            yield from callsites.passed(self.c, self._calls, function, name)
+        finally:
+            self._passing.discard((id(function), name))
+
+    def _passed_value(self, name: str, depth: int) -> Value | None:
+        """A parameter's value from the calls that pass it, when every one of them passes the same."""
+        values: list[Value | None] = []
+        for argument, site in self.passed_arguments(name):
+            with self.in_scope(site.scope):
+                line = self._loc(site.call).line
+                value = self.value_of(argument, line, depth + 1)
+            if value is not None and not value.note:
+                value = dataclasses.replace(value, note=f"passed for `{name}` at line {line}")
+            values.append(value)
+        if not values or any(v is None for v in values):
+            return None
+        shapes = {(repr(v.literal), v.env, v.symbol, v.options) for v in values if v is not None}
+        return values[0] if len(shapes) == 1 else None
 
     def _loc(self, node: cst.CSTNode) -> Location:
         pos = self.positions.start(node)
@@ -104,7 +147,7 @@ class Resolver:
         if binding.value is not None:
             return binding.value
         if binding.node is None:
-            return None
+            return self._passed_value(name, depth)  # a parameter without default: what its calls pass
         value = self.value_of(binding.node, binding.line, depth + 1)
         if value is None:
             return None
@@ -180,7 +223,7 @@ class Resolver:
                 converted = {"str": str, "float": float, "int": int}[qual](inner.literal)
             except (TypeError, ValueError):
                 return None
-            return Value(converted, inner.location, inner.note, inner.env, inner.is_default)
+            return dataclasses.replace(inner, literal=converted)
         return None
 
     def _resolve_attribute(self, node: cst.Attribute, line: int, depth: int) -> Value | None:
@@ -197,14 +240,18 @@ class Resolver:
                 if chosen is not None and chosen.node is not None:
                     return self._resolve_in_module(chosen, depth)
             return None
-        if isinstance(base, cst.Name) and attr in self.c.argparse:
+        if isinstance(base, cst.Name) and (attr in self.c.argparse or attr in self.c.options):
             binding = self.scope.lookup(base.value, line)
             if binding is not None and self._is_parse_args(binding.node) or base.value in ("args", "opts", "cli_args"):
-                arg = self.c.argparse[attr]
-                value = self._resolve_in_module(arg, depth)
+                options = self.c.options.get(attr, ())
+                arg = self.c.argparse.get(attr)
+                value = self._resolve_in_module(arg, depth) if arg is not None else None
                 if value is not None:
                     return Value(value.literal, value.location, f"argparse default of --{attr.replace('_', '-')}",
-                                 value.env, True)
+                                 value.env, True, options=options)
+                if options:  # no default: a command line that runs the program gives it (link.py)
+                    return Value(None, None, f"argparse option --{attr.replace('_', '-')}, no default",
+                                 options=options)
         if isinstance(base, cst.Name) and self.scope.lookup(base.value, line) is None \
                 and base.value in self.c.imports and base.value not in self.c.classes:
             module = self.c.imports[base.value]
