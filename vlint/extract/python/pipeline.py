@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from vlint.extract.python import cstparse, guard, prefilter, slicer
+from vlint.extract.python import cstparse, guard, prefilter, recover, slicer
 from vlint.extract.python.positions import Positions
 from vlint.extract.python.scopes import Collector
 from vlint.extract.python.survey import Survey
@@ -24,7 +24,16 @@ def extract_python(text: str, path: str, *, context: str = "code", prefiltered: 
         return facts
     tree = guard.parse_with_cpython(text)
     if isinstance(tree, guard.Refusal):
-        return _refused(facts, tree)
+        recovered = recover.recover(text, tree)
+        if recovered is None:
+            return _refused(facts, tree)
+        text, tree = recovered.text, recovered.tree
+        if recovered.error is not None:
+            _refused(facts, recovered.error)  # reported, and the statements that parse are still read
+        for snippet in recovered.shell:  # `!vllm serve ...` in a notebook export
+            from vlint.extract.embed import extract_snippet
+
+            facts.extend(extract_snippet(snippet, path, context))
     survey = Survey(tree)
     if prefiltered and not prefilter.calls_match(survey):
         return facts

@@ -118,14 +118,21 @@ class Survey:
         self.calls, self.imports, self.route_string = calls, imports, route_string
         self.anchors, self.named = anchors, named
         self.parameters = _parameters(functions, [n for n in anchors if isinstance(n, ast.ClassDef)])
+        cat = self.cat
+        words = {engine.rsplit(".", 1)[-1] for engine in cat.engines} | set(cat.engine_factories) | {cat.actor_call}
+        # the last names an engine call can have, import aliases included (`from vllm import LLM as V`)
+        self._engine_words = words | {local for local, fulls in imports.items()
+                                      if any(full.rsplit(".", 1)[-1] in words for full in fulls)}
+        self.engine_functions: set[str] = set()  # the module's functions that return an engine
         self.engine_classes = self._engine_subclasses(anchors)
         self.actor_names = {target.id for target, value in bindings
                             if isinstance(target, ast.Name) and self._wraps_engine(value)}
-        bindings.extend(self._passed_bindings(calls))
-        self.engine_functions: set[str] = set()  # the module's functions that return an engine
-        self.engine_names, self.engine_attrs = _engine_holders(bindings, self.is_engine_call)
-        self.has_engines = bool(self.engine_names or self.engine_attrs) or any(map(self.is_engine_call, calls))
-        if self.has_engines:
+        self.engine_names: set[str] = set()
+        self.engine_attrs: set[str] = set()
+        self.has_engines = any(map(self.is_engine_call, calls))
+        if self.has_engines:  # names, attributes and parameters that hold an engine: only where one is built
+            bindings.extend(self._passed_bindings(calls))
+            self.engine_names, self.engine_attrs = _engine_holders(bindings, self.is_engine_call)
             returns = _returns(functions)
             while True:  # to a fixpoint: a function returning an engine makes its calls engine calls
                 found = {name for name, value in returns if self._holds_engine(value)}
@@ -148,12 +155,17 @@ class Survey:
         if not isinstance(node, ast.Call):
             return False
         cat = self.cat
-        quals = self.qualnames(node.func)
-        if not quals.isdisjoint(cat.engines) or any(cat.is_engine_factory(q) for q in quals):
-            return True
         func = node.func
         if isinstance(func, ast.Name):
-            return func.id in self.engine_classes or func.id in self.engine_functions
+            if func.id in self.engine_classes or func.id in self.engine_functions:
+                return True
+            if func.id not in self._engine_words:
+                return False
+        elif not isinstance(func, ast.Attribute) or func.attr not in self._engine_words:
+            return False
+        quals = self.qualnames(func)
+        if not quals.isdisjoint(cat.engines) or any(cat.is_engine_factory(q) for q in quals):
+            return True
         if isinstance(func, ast.Attribute) and func.attr == cat.actor_call:
             made = func.value
             if isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "options":
@@ -178,7 +190,8 @@ class Survey:
 
     def _wraps_engine(self, node: ast.expr | None) -> bool:
         """`ray.remote(LLM)`, `ray.remote(num_gpus=1)(LLM)`."""
-        if not isinstance(node, ast.Call) or not node.args:
+        if not isinstance(node, ast.Call) or not node.args \
+                or not isinstance(node.args[0], ast.Name | ast.Attribute):
             return False
         wrapper = node.func.func if isinstance(node.func, ast.Call) else node.func
         return not self.qualnames(wrapper).isdisjoint(self.cat.actor_wrappers) and self._is_engine_class(node.args[0])
@@ -261,9 +274,22 @@ class Survey:
 
 
 def _returns(functions: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[tuple[str, ast.expr | None]]:
-    """(function name, returned expression) for each `return` of the module's functions (nested ones' too)."""
-    return [(function.name, node.value) for function in functions for node in ast.walk(function)
-            if isinstance(node, ast.Return)]
+    """(function name, returned expression) for each `return` of the module's functions: their statements
+    are walked, not their expressions (a `return` is a statement), nor the functions nested in them (which
+    are in `functions` themselves)."""
+    out: list[tuple[str, ast.expr | None]] = []
+    for function in functions:
+        todo: list[ast.stmt] = list(function.body)
+        while todo:
+            node = todo.pop()
+            if node.__class__ is ast.Return:
+                out.append((function.name, node.value))  # type: ignore[attr-defined]
+            elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    block = getattr(node, name, None)
+                    if block:
+                        todo.extend(block)
+    return out
 
 
 def _parameters(functions: list[ast.FunctionDef | ast.AsyncFunctionDef],
