@@ -141,6 +141,25 @@ def output_fields(fields: Mapping[str, Scalar]) -> tuple[int | None, tuple[str, 
 
 
 @dataclass(frozen=True)
+class ScriptRun:
+    """A command line that runs a Python program, which may be the project's own: `python eval.py --model X`,
+    `python -m pkg.cli ...`, `torchrun ... train.py ...`, `accelerate launch ...`, `deepspeed ...`. The
+    linker joins it to the program's file and lets the options it passes override the defaults that file's
+    facts were resolved with (`Value.options`)."""
+
+    location: Location
+    launcher: str  # as the command line says it: `python`, `torchrun`, `accelerate launch`, `deepspeed`
+    script: str | None  # the program's path as written (`eval.py`, `./scripts/eval.py`), or
+    module: str | None  # the module `-m` names (`pkg.cli`)
+    options: tuple[tuple[str, Value], ...] = ()  # each option it passes (dashes as underscores), its value
+    context: Context = "code"
+
+    def describe(self) -> str:
+        """`python eval.py`, `torchrun -m pkg.cli`: how the program is named on the command line."""
+        return f"{self.launcher} {self.script}" if self.script else f"{self.launcher} -m {self.module}"
+
+
+@dataclass(frozen=True)
 class EnvBinding:
     """A variable assignment that other files may read: `.env`, compose `environment:`, k8s `env:`, `ENV`."""
 
@@ -172,9 +191,11 @@ class FileFacts:
     requests: list[Request] = field(default_factory=list)
     env: list[EnvBinding] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    runs: list[ScriptRun] = field(default_factory=list)
 
     def extend(self, other: FileFacts) -> None:
         self.serves.extend(other.serves)
         self.requests.extend(other.requests)
         self.env.extend(other.env)
         self.errors.extend(other.errors)
+        self.runs.extend(other.runs)

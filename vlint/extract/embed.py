@@ -149,6 +149,9 @@ def remap_facts(facts: FileFacts, positions: PositionMap, path: str, context: st
         EnvBinding(b.name, _remap_value(b.value, positions, path) or b.value, b.scope) for b in facts.env
     ]
     out.errors = [_remap_error(e, positions, path) for e in facts.errors]
+    out.runs = [replace(r, location=positions.locate(path, r.location.line, r.location.column), context=context,
+                        options=tuple((k, _remap_value(v, positions, path) or v) for k, v in r.options))
+                for r in facts.runs]
     return out
 
 
@@ -185,6 +188,7 @@ def set_context(facts: FileFacts, context: str) -> FileFacts:
     """The same facts with `context` set (for extractors that already wrote host coordinates)."""
     facts.serves = [replace(s, context=context) for s in facts.serves]
     facts.requests = [replace(r, context=context) for r in facts.requests]
+    facts.runs = [replace(r, context=context) for r in facts.runs]
     return facts
 
 

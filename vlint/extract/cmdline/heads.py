@@ -68,14 +68,15 @@ CONTAINER_EXEC = frozenset({"apptainer", "singularity"})
 
 
 def may_launch(command_name: str) -> bool:
-    """Could a command with this name (as written) start vLLM or send a request? No false negatives."""
+    """Could a command with this name (as written) start vLLM, send a request or run a Python program? No
+    false negatives."""
     head = command_name.rsplit("/", 1)[-1]
     return (not head or "$" in head or "`" in head or head in _HEADS or head in WRAPPERS
-            or head in RUN_WRAPPERS or head in CONTAINER_EXEC or bool(PYTHON_RE.match(head)))
+            or head in RUN_WRAPPERS or head in CONTAINER_EXEC or bool(PYTHON_RE.match(head)) or head.endswith(".py"))
 
 
 _HEADS = frozenset({"vllm", "curl", "docker", "podman", "nerdctl", "eval", "ssh", "tmux", "ray", "kubectl",
-                    *SHELLS})
+                    "torchrun", "accelerate", "deepspeed", *SHELLS})
 
 
 def is_command_head(tokens: Sequence[Token]) -> bool:
@@ -86,12 +87,22 @@ def is_command_head(tokens: Sequence[Token]) -> bool:
     if i >= len(tokens):
         return False
     head = base_name(tokens[i])
-    return (head in ("vllm", "curl", "docker", "podman", "nerdctl") or head in SHELLS
-            or bool(PYTHON_RE.match(head)) or head in WRAPPERS or head in RUN_WRAPPERS)
+    return (head in ("vllm", "curl", "docker", "podman", "nerdctl", "torchrun", "accelerate", "deepspeed")
+            or head in SHELLS or bool(PYTHON_RE.match(head)) or head in WRAPPERS or head in RUN_WRAPPERS)
 
 
 # Every command read here names one of these (case-insensitive): a vLLM launch, curl, or a container run.
 LAUNCH_WORDS = ("vllm", "curl", "docker", "podman", "nerdctl")
+
+
+# A command that runs a Python program names one of these (`python`, `torchrun`, `accelerate launch`,
+# `deepspeed`, or the program's own path): cmdline/scripts.py reads it for the options it passes.
+PROGRAM_WORDS = ("python", "torchrun", "accelerate", "deepspeed", ".py")
+
+
+def mentions_program(text: str) -> bool:
+    """Cheap pre-check: can this text run a Python program? (no false negatives)"""
+    return any(word in text for word in PROGRAM_WORDS)
 
 
 def mentions_launch(text: str) -> bool:

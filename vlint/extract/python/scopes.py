@@ -44,6 +44,7 @@ class Scope:
     grown: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # `x.append(e)`: x gets e
     elements: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # `for x in xs`: x is one of xs
     returns: list[cst.BaseExpression] = field(default_factory=list)
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a CLI function's parameter -> its options
 
     def bind(self, name: str, binding: Binding) -> None:
         self.names.setdefault(name, []).append(binding)
@@ -115,6 +116,52 @@ def attribute_chain(node: cst.BaseExpression) -> list[str]:
 GROWING_METHODS = frozenset({"append", "extend"})
 
 
+def is_program_runner(chain: Sequence[str]) -> bool:
+    """`fire.Fire(main)`, `Fire(main)`, `typer.run(main)`: every parameter of `main` is a command-line option."""
+    return chain[-1:] == ["Fire"] or list(chain[-2:]) == ["typer", "run"]
+
+
+# `HfArgumentParser((ModelArguments, DataArguments))` (and TRL's subclass): each field is an option.
+DATACLASS_PARSERS = frozenset({"HfArgumentParser", "TrlParser", "H4ArgumentParser"})
+
+
+def _command_options(node: cst.FunctionDef) -> dict[str, tuple[str, ...]]:
+    """The options of a command-line function: click's `@click.option("--model-name", ...)` names its
+    parameter's; a typer or click command (`@app.command()`) takes every parameter as an option, under the
+    names `typer.Option("--name", ...)` gives or its own name (a `typer.Argument` is positional)."""
+    out: dict[str, tuple[str, ...]] = {}
+    command = False
+    for decorator in node.decorators:
+        expression = decorator.decorator
+        chain = attribute_chain(expression.func if isinstance(expression, cst.Call) else expression)
+        if chain[-1:] == ["command"]:
+            command = True
+        if chain[-1:] != ["option"] or not isinstance(expression, cst.Call):
+            continue
+        names = [a.value.evaluated_value for a in expression.args
+                 if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+        flags = [n for n in names if isinstance(n, str) and n.startswith("-")]
+        plain = [n for n in names if isinstance(n, str) and not n.startswith("-")]
+        keys = tuple(option_key(part) for flag in flags for part in flag.split("/") if part.startswith("-"))
+        dest = plain[0] if plain else next((k for k in keys if len(k) > 1), None)
+        if dest:
+            out[dest] = (*keys, dest) if dest not in keys else keys
+    if out or not command:
+        return out
+    params = node.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        name = param.name.value
+        default = param.default
+        tail = attribute_chain(default.func)[-1:] if isinstance(default, cst.Call) else []
+        if name in ("self", "cls") or tail == ["Argument"]:
+            continue
+        flags = [a.value.evaluated_value for a in default.args if a.keyword is None
+                 and isinstance(a.value, cst.SimpleString)] if tail == ["Option"] else []  # type: ignore[union-attr]
+        keys = tuple(option_key(f) for f in flags if isinstance(f, str) and f.startswith("-"))
+        out[name] = keys or (name,)
+    return out
+
+
 def option_key(option: str) -> str:
     """The key a command-line option is matched by: `--model-name`, `--model_name` and `model_name` alike
     (argparse, click, typer and HfArgumentParser spell one option either way)."""
@@ -155,6 +202,8 @@ class Collector:
         self.options: dict[str, tuple[str, ...]] = {}  # argparse dest -> its option strings
         self.guards: list[int] = []  # the conditional branches (if/else, x if c else y, except, case) we are in
         self.guards_of: dict[int, tuple[int, ...]] = {}  # a call inside some branch -> those branches
+        self.programs: set[str] = set()  # functions run as a command line: `fire.Fire(main)`, `typer.run(main)`
+        self.parser_classes: set[str] = set()  # dataclasses `HfArgumentParser((A, B))` fills from options
 
     def _line(self, node: cst.CSTNode) -> Callable[[], int]:
         # Not a closure over `self`: that would make every binding a cycle back to the collector, which
@@ -192,6 +241,7 @@ class Collector:
         self.scope.positional = tuple(p.name.value for p in (*params.posonly_params, *params.params))
         self.functions.setdefault(node.name.value, []).append(self.scope)
         option_defaults = self._click_option_defaults(node)
+        self.scope.options = _command_options(node)
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             line: int | Callable[[], int] = self._line(param)
             if param.default is not None:
@@ -314,6 +364,12 @@ class Collector:
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if name == "add_argument":
             self._record_argparse(node)
+        elif is_program_runner(attribute_chain(func)) and node.args and isinstance(node.args[0].value, cst.Name):
+            self.programs.add(node.args[0].value.value)
+        elif name in DATACLASS_PARSERS and node.args:
+            first = node.args[0].value
+            items = [e.value for e in first.elements] if isinstance(first, (cst.Tuple, cst.List)) else [first]
+            self.parser_classes.update(item.value for item in items if isinstance(item, cst.Name))
         elif name in GROWING_METHODS and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                 and node.args:
             self.scope.grown.setdefault(func.value.value, []).append(node.args[0].value)

@@ -37,12 +37,18 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, NamedTuple
 
 from vlint.extract.python.catalogue import catalogue
-from vlint.extract.python.scopes import GROWING_METHODS
+from vlint.extract.python.scopes import DATACLASS_PARSERS, GROWING_METHODS
 
 if TYPE_CHECKING:
     from vlint.extract.python.survey import Survey
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+
+
+# `fire.Fire(main)` and dataclass parsers (`HfArgumentParser`): the visitor reads which functions and classes
+# a command line sets (`scopes.py`), so they are triggers; so is `typer.run(main)`, tested apart (`run` is
+# too common a name).
+_CLI_WORDS = frozenset({"Fire", *DATACLASS_PARSERS})
 
 
 def _sampling_names() -> frozenset[str]:
@@ -65,7 +71,9 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
     names_at: dict[int, set[str]] = {}
     for node in survey.named:
         if isinstance(node, ast.Attribute):
-            if node.attr in sampling or node.attr in ("add_argument", template_call) or isinstance(node.ctx, ast.Store) \
+            if node.attr in sampling or node.attr in ("add_argument", template_call) or node.attr in _CLI_WORDS \
+                    or node.attr == "run" and isinstance(node.value, ast.Name) and node.value.id == "typer" \
+                    or isinstance(node.ctx, ast.Store) \
                     and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                 triggers.add(node.lineno)
         else:
@@ -75,7 +83,7 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
                 names_at[node.lineno] = {name}
             else:
                 found.add(name)
-            if name in sampling or name == "add_argument":
+            if name in sampling or name == "add_argument" or name in _CLI_WORDS:
                 triggers.add(node.lineno)
     return sorted(triggers), sorted(needs | triggers), names_at
 
@@ -349,11 +357,11 @@ def _any_between(lines: list[int], first: int, last: int) -> bool:
 
 
 def _reads_option(decorator: ast.expr) -> bool:
-    """`@click.option(...)`, `@option(...)`: the extractor reads these decorators' defaults."""
-    if not isinstance(decorator, ast.Call):
-        return False
-    func = decorator.func
-    return isinstance(func, ast.Attribute) and func.attr == "option" or isinstance(func, ast.Name) and func.id == "option"
+    """`@click.option(...)`, `@option(...)`, `@app.command()`: the extractor reads these decorators (defaults,
+    and which parameters are command-line options)."""
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name == "option" and isinstance(decorator, ast.Call) or name == "command"
 
 
 def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:

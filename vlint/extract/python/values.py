@@ -137,6 +137,24 @@ class Resolver:
         return None
 
     def _resolve_name(self, name: str, line: int, depth: int) -> Value | None:
+        value = self._resolve_bound_name(name, line, depth)
+        function = callsites.param_scope(self.scope, name)
+        options = self._program_options(function, name) if function is not None else ()
+        if not options:
+            return value
+        if value is None:  # no default: a command line that runs the program gives it (link)
+            return Value(None, None, f"option --{name} of `{function.function}`, no default", options=options)  # type: ignore[union-attr]
+        return dataclasses.replace(value, options=options)
+
+    def _program_options(self, function: Scope, name: str) -> tuple[str, ...]:
+        """The command-line options a parameter is set by: click's and typer's, or every parameter of a
+        function that `fire.Fire`/`typer.run` runs."""
+        found = function.options.get(name)
+        if found is not None:
+            return found
+        return (name,) if function.function in self.c.programs else ()
+
+    def _resolve_bound_name(self, name: str, line: int, depth: int) -> Value | None:
         binding = self.scope.lookup(name, line)
         if binding is None:
             if name in self.c.from_imports:
@@ -278,6 +296,8 @@ class Resolver:
             if isinstance(target, cst.Call) and isinstance(target.func, cst.Name) \
                     and target.func.value in self.c.classes:
                 call, class_name = target, target.func.value
+            elif target is None and isinstance(base, cst.Name) and self.c.parser_classes:
+                return self._parsed_field(attr, depth)
         if class_name is None:
             return None
         if call is not None:
@@ -292,6 +312,21 @@ class Resolver:
             return None
         note = value.note or f"default of `{class_name}.{attr}`"
         return Value(value.literal, value.location, note, value.env, True)
+
+    def _parsed_field(self, attr: str, depth: int) -> Value | None:
+        """`model_args.model_name_or_path` where `model_args` comes out of `HfArgumentParser((ModelArguments,
+        ...)).parse_args_into_dataclasses()`: the field of the one parsed dataclass that has it, which a
+        command line sets with `--model_name_or_path`."""
+        owners = [name for name in sorted(self.c.parser_classes)
+                  if name in self.c.classes and attr in self.c.classes[name].names]
+        if len(owners) != 1:
+            return None
+        binding = self.c.classes[owners[0]].names[attr][-1]
+        value = self._resolve_in_module(binding, depth) if binding.node is not None else None
+        if value is not None and value.known:
+            return Value(value.literal, value.location, value.note or f"default of `{owners[0]}.{attr}`", value.env,
+                         True, options=(attr,))
+        return Value(None, None, f"field `{owners[0]}.{attr}` set on the command line, no default", options=(attr,))
 
     def _resolve_in_module(self, binding: Binding, depth: int) -> Value | None:
         saved = self.scope

@@ -114,7 +114,7 @@ class Extractor(HttpReader, OfflineReader):
                 else:
                     text = str(value.literal)
                 tokens.append(Token(text, self._loc(element.value)))
-            serves, requests = argv_facts(tokens)
+            serves, requests = argv_facts(tokens, runs=self.facts.runs)
             self.facts.serves.extend(serves)
             self.facts.requests.extend(requests)
         else:
