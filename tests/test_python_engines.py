@@ -272,3 +272,19 @@ def test_a_base_model_chatted_with_by_hand_is_vl001_with_the_template_as_evidenc
 def test_an_instruct_model_chatted_with_by_hand_is_fine(project):
     root = project({"eval/run_eval.py": HAND_CHAT.replace('"Qwen/Qwen2.5-7B"', '"Qwen/Qwen2.5-7B-Instruct"')})
     assert scan_dir(root).findings == []
+
+
+def test_llm_from_engine_args_passes_the_word_check():
+    """`LLM.from_engine_args(engine_args)` names no `LLM(`: the word clauses still let the file through."""
+    source = """
+        from dataclasses import asdict
+        from vllm import EngineArgs, SamplingParams
+
+
+        def run(prompts):
+            from vllm import LLM  # imported late, as benchmarks do
+            engine_args = EngineArgs(model="meta-llama/Llama-3.1-8B", max_model_len=8192)
+            llm = LLM.from_engine_args(engine_args)
+            return llm.generate(prompts, sampling_params=SamplingParams(temperature=0.0))
+    """
+    assert summary(source) == [(9, "offline-generate", "vllm.LLM.generate", "meta-llama/Llama-3.1-8B", 0.0)]

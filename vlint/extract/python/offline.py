@@ -40,6 +40,7 @@ class _Engine:
     kind: str  # the engine's class: LLM, LLMEngine, AsyncLLM...
     carrier: cst.Call | None  # `LLM(...)` itself, or the `EngineArgs(...)` a factory reads
     scope: Scope  # where the carrier is called: its arguments are read there
+    from_args: bool = False  # the carrier is engine arguments (`EngineArgs(...)`), not the engine's constructor
 
 
 class OfflineReader(FactReader):
@@ -128,7 +129,7 @@ class OfflineReader(FactReader):
             argument = keywords.get(self.cat.engine_factories[factory]) or (positional[0] if positional else None)
             carrier = self._engine_args(argument, line, depth + 1)
             scope = self._scope_of(carrier) if carrier is not None else self.scope
-            return _Engine(owner.rpartition(".")[2], carrier, scope)
+            return _Engine(owner.rpartition(".")[2], carrier, scope, from_args=True)
         func = call.func
         if isinstance(func, cst.Name):  # a function of the module that returns an engine
             for function in self.c.functions.get(func.value, ()):
@@ -207,7 +208,7 @@ class OfflineReader(FactReader):
         """The engine's model (read where the engine is built) and whether it was given a chat template."""
         if engine.carrier is None:
             return None, False
-        names = self.cat.engine_model if engine.kind == "LLM" else self.cat.engine_args_model
+        names = self.cat.engine_args_model if engine.from_args else self.cat.engine_model
         with self.in_scope(engine.scope):
             line = self._loc(engine.carrier).line
             positional, keywords = self.call_arguments(engine.carrier, line)

@@ -116,6 +116,7 @@ def clauses_by_path(cat: Catalogue) -> dict[str, list[str]]:
     # (`LLMEngine.from_engine_args(`, or its import)
     engine_words = [word for name in engines for word in (_called_or_aliased(name), f"({name}\\b", f", {name})")]
     engine_words += [f"\\b{name}\\b" for name in sorted(cat.engine_classes) if name not in engines]
+    engine_words += [f"\\b{name}.{factory}(" for name in engines for factory in sorted(cat.engine_factories)]
     methods = sorted(cat.engine_methods)
     method_words = [f"\\b{method}(" for method in methods] + [f"\\b{method}.{cat.actor_call}(" for method in methods]
     return {
