@@ -209,8 +209,8 @@ def test_chat_template_then_generate_is_a_chat():
     (request,) = facts(HAND_CHAT)
     assert (request.api, request.client, request.model.literal) == \
         ("offline-chat", "vllm.LLM.generate with a chat-templated prompt", "Qwen/Qwen2.5-7B")
-    assert request.evidence == ("the prompt is made by `tokenizer.apply_chat_template` at engine.py:14:24: "
-                                "chat formatting by hand",)
+    made = request.templated_by
+    assert (made.literal, made.location.line, made.location.column) == ("tokenizer.apply_chat_template", 14, 24)
     assert request.chat_template is None  # the model's own template: nothing chosen on purpose
 
 
@@ -230,7 +230,23 @@ def test_the_engines_own_tokenizer_and_an_explicit_template():
         (7, "offline-chat", None),
         (9, "offline-chat", "apply_chat_template(chat_template=...)"),
     ]
-    assert "`llm.get_tokenizer().apply_chat_template` at engine.py:8:7" in requests[1].evidence[0]
+    assert requests[1].templated_by.literal == "llm.get_tokenizer().apply_chat_template"
+
+
+def test_a_tokenizer_of_another_model_brings_a_template_chosen_on_purpose():
+    """The quick-start shape: an instruct model's tokenizer formats the prompt of a base engine. Still a chat
+    through a base model, said with the template it borrows (the checks then lower it)."""
+    (request,) = facts("""
+        from transformers import AutoTokenizer
+        from vllm import LLM
+
+        llm = LLM(model="facebook/opt-125m")
+        tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen2.5-0.5B-Instruct")
+        texts = tokenizer.apply_chat_template([[{"role": "user", "content": "hi"}]], tokenize=False)
+        llm.generate(texts)
+    """)
+    assert (request.api, request.chat_template) == \
+        ("offline-chat", "the chat template of the tokenizer of `Qwen/Qwen2.5-0.5B-Instruct`")
 
 
 def test_a_template_applied_only_on_some_branch_is_not_a_chat():

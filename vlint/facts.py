@@ -103,7 +103,9 @@ class Request:
     context: Context = "code"
     max_tokens: int | None = None  # the output limit, when written as a number
     scores: tuple[str, ...] = ()  # the fields that ask for scores rather than text (`output_fields`)
-    evidence: tuple[str, ...] = ()  # what the extractor saw that a finding should name (chat by hand)
+    # Chat by hand: the chat-template call (`tokenizer.apply_chat_template`, as written) that made the prompt
+    # of an offline `generate`, where it is.
+    templated_by: Value | None = None
 
     @property
     def is_chat(self) -> bool:

@@ -126,13 +126,16 @@ _Fact = TypeVar("_Fact", Serve, Request)
 
 def _remap_fact(fact: _Fact, positions: PositionMap, path: str, context: str) -> _Fact:
     """A launch or a request moved into the host file (both carry a location, a model and a temperature)."""
-    return replace(
+    moved = replace(
         fact,
         location=positions.locate(path, fact.location.line, fact.location.column),
         model=_remap_value(fact.model, positions, path),
         temperature=_remap_value(fact.temperature, positions, path),
         context=context,
     )
+    if isinstance(moved, Request) and moved.templated_by is not None:
+        moved = replace(moved, templated_by=_remap_value(moved.templated_by, positions, path))
+    return moved
 
 
 def _remap_error(error: ParseError, positions: PositionMap, path: str) -> ParseError:

@@ -71,18 +71,17 @@ class OfflineReader(FactReader):
         prompt = self._pick(positional, keywords, self.cat.prompt_argument.get(method, ()))
         client = f"vllm.{engine.kind}.{method}"
         messages = self._messages(prompt, line) if api == "offline-chat" else None
-        evidence: tuple[str, ...] = ()
+        templated_by = None
         by_hand = self._chat_template_use(prompt, line, node) if api == "offline-generate" else None
         if by_hand is not None:
             api, client = "offline-chat", f"{client} with a chat-templated prompt"
             shown = ".".join(attribute_chain(by_hand.func)).replace(".()", "()")
-            evidence = (f"the prompt is made by `{shown}` at {self._loc(by_hand)}: chat formatting by hand",)
-            if any(arg.keyword is not None and arg.keyword.value == "chat_template" for arg in by_hand.args):
-                template = f"{self.cat.chat_template_call}(chat_template=...)"
+            templated_by = Value(shown, self._loc(by_hand))
+            template = self._hand_template(by_hand, model) or template
         self.facts.requests.append(Request(
             location=self._loc(node), api=api, client=client, model=model,  # type: ignore[arg-type]
             temperature=temperature, default_temperature=default, messages=messages, chat_template=template,
-            evidence=evidence, max_tokens=max_tokens, scores=scores,
+            templated_by=templated_by, max_tokens=max_tokens, scores=scores,
         ))
         return True
 
@@ -102,6 +101,12 @@ class OfflineReader(FactReader):
             for binding in bindings:
                 if binding.node is not None:
                     found = self._engine(binding.node, binding.line, depth + 1)
+                    if found is not None:
+                        return found
+            for value, path in self.unpacked_parts(node.value):  # `llm, params = load()`
+                for part, scope, part_line in self.parts_of(value, path, line, depth + 1):
+                    with self.in_scope(scope):
+                        found = self._engine(part, part_line, depth + 1)
                     if found is not None:
                         return found
             if not bindings or bindings[0].node is not None:
@@ -238,6 +243,12 @@ class OfflineReader(FactReader):
                     return candidates[0].node  # type: ignore[return-value]
                 return None
             if binding.node is None:
+                for value, path in self.unpacked_parts(node.value):  # `llm, params = load()`
+                    for part, scope, part_line in self.parts_of(value, path, line, depth + 1):
+                        with self.in_scope(scope):
+                            found = self._sampling_call(part, part_line, depth + 1)
+                        if found is not None:
+                            return found
                 for argument, site in self.passed_arguments(node.value):
                     with self.in_scope(site.scope):
                         found = self._sampling_call(argument, self._loc(site.call).line, depth + 1)
@@ -277,6 +288,24 @@ class OfflineReader(FactReader):
         return None, default
 
     # ---- chat by hand ------------------------------------------------------------------------------
+
+    def _hand_template(self, call: cst.Call, model: Value | None) -> str | None:
+        """A template chosen on purpose: passed to the call (`chat_template=...`), or another model's, from
+        a tokenizer loaded from another repository (`AutoTokenizer.from_pretrained(X)`, X not the engine's
+        model). The engine's own tokenizer (`llm.get_tokenizer()`) brings the model's own template: None."""
+        if any(arg.keyword is not None and arg.keyword.value == "chat_template" for arg in call.args):
+            return f"{self.cat.chat_template_call}(chat_template=...)"
+        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+        if isinstance(receiver, cst.Name):
+            binding = self.scope.lookup(receiver.value, self._loc(call).line)
+            receiver = binding.node if binding is not None else None
+        if not isinstance(receiver, cst.Call) or attribute_chain(receiver.func)[-1:] != ["from_pretrained"] \
+                or not receiver.args or model is None or not isinstance(model.literal, str):
+            return None
+        source = self.value_of(receiver.args[0].value, self._loc(receiver).line)
+        if source is None or not isinstance(source.literal, str) or source.literal.strip() == model.literal:
+            return None
+        return f"the chat template of the tokenizer of `{source.literal}`"
 
     def _chat_template_use(self, node: cst.BaseExpression | None, line: int, request: cst.Call) -> cst.Call | None:
         """The chat-template call the prompt of `request` is made by: in the expression itself, or in what

@@ -45,6 +45,8 @@ class Scope:
     elements: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)  # `for x in xs`: x is one of xs
     returns: list[cst.BaseExpression] = field(default_factory=list)
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a CLI function's parameter -> its options
+    # `llm, params = load()`: `llm` is part (0,) of `load()` (the name's binding itself stays unknown)
+    unpacked: dict[str, list[tuple[cst.BaseExpression, tuple[int, ...]]]] = field(default_factory=dict)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.names.setdefault(name, []).append(binding)
@@ -315,8 +317,19 @@ class Collector:
                 values = [e.value for e in value.elements]
             else:
                 values = [None] * len(target.elements)
+                if value is not None:
+                    self._bind_parts(target, value, ())
             for element, sub in zip(target.elements, values, strict=False):
                 self._bind_target(element.value, sub, line)
+
+    def _bind_parts(self, target: cst.Tuple | cst.List, value: cst.BaseExpression, path: tuple[int, ...]) -> None:
+        for index, element in enumerate(target.elements):
+            if isinstance(element, cst.StarredElement):
+                return  # `a, *rest = ...`: the parts after it are not at their index
+            if isinstance(element.value, cst.Name):
+                self.scope.unpacked.setdefault(element.value.value, []).append((value, (*path, index)))
+            elif isinstance(element.value, (cst.Tuple, cst.List)):
+                self._bind_parts(element.value, value, (*path, index))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self._line(node)

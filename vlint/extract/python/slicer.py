@@ -85,7 +85,32 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
                 found.add(name)
             if name in sampling or name == "add_argument" or name in _CLI_WORDS:
                 triggers.add(node.lineno)
-    return sorted(triggers), sorted(needs | triggers), names_at
+    needs |= triggers
+    needs |= _calls_of_needed_functions(survey, needs)
+    return sorted(triggers), sorted(needs), names_at
+
+
+def _calls_of_needed_functions(survey: Survey, needs: set[int]) -> set[int]:
+    """The lines of calls of needed functions, to a fixpoint: what a call passes for a parameter may be read
+    by the callee's kept code (`callsites.py`), so the function that makes the call is needed too (its
+    statements are then sliced as any needed function's are)."""
+    inits = {id(item): node.name for node in survey.anchors if isinstance(node, ast.ClassDef)
+             for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__"}
+    spans = [(inits.get(id(f), f.name), f.lineno, f.end_lineno or f.lineno) for f in survey.functions]  # `C(...)` calls C's `__init__`
+    if not spans or not survey.parameters:
+        return set()
+    ordered = sorted(needs)
+    needed = {name for name, first, last in spans if _any_between(ordered, first, last)}
+    calls = [(call.lineno, names) for call in survey.calls
+             if (names := [n for n in _callee_names(call.func) if n in survey.parameters])]
+    found: set[int] = set()
+    while True:
+        new = {line for line, names in calls if line not in found and not needed.isdisjoint(names)}
+        if not new:
+            return found
+        found |= new
+        ordered = sorted(needs | found)
+        needed |= {name for name, first, last in spans if name not in needed and _any_between(ordered, first, last)}
 
 
 class Sliced(NamedTuple):

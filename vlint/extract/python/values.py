@@ -50,6 +50,53 @@ class Resolver:
         finally:
             self._passing.discard((id(function), name))
 
+    def parts_of(self, node: cst.BaseExpression, path: tuple[int, ...], line: int,
+                 depth: int = 0) -> list[tuple[cst.BaseExpression, Scope, int]]:
+        """What the element at `path` of `node` may be, each with the scope and line it is read at: a tuple's
+        item, through names, what a function of the module returns, what calls pass for a parameter
+        (`model, tokenizer = load_model()` where `load_model` returns `(llm, params), tokenizer`)."""
+        if not path:
+            return [(node, self.scope, line)]
+        if depth > 8:
+            return []
+        if isinstance(node, cst.Await):
+            node = node.expression
+        index, rest = path[0], path[1:]
+        if isinstance(node, (cst.Tuple, cst.List)):
+            elements = node.elements
+            if index < len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements[:index + 1]):
+                return self.parts_of(elements[index].value, rest, line, depth + 1)
+            return []
+        out: list[tuple[cst.BaseExpression, Scope, int]] = []
+        if isinstance(node, cst.Name):
+            for binding in self.scope.lookup_all(node.value, line):
+                if binding.node is not None:
+                    out.extend(self.parts_of(binding.node, path, binding.line, depth + 1))
+            for value, inner in self.unpacked_parts(node.value):
+                out.extend(self.parts_of(value, (*inner, *path), line, depth + 1))
+            for argument, site in self.passed_arguments(node.value):
+                with self.in_scope(site.scope):
+                    out.extend(self.parts_of(argument, path, self._loc(site.call).line, depth + 1))
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+            for function in self.c.functions.get(node.func.value, ()):
+                if function.owner is None:
+                    with self.in_scope(function):
+                        for returned in function.returns:
+                            out.extend(self.parts_of(returned, path, self._loc(returned).line, depth + 1))
+        return out
+
+    def unpacked_parts(self, name: str) -> list[tuple[cst.BaseExpression, tuple[int, ...]]]:
+        """Where `name` was unpacked from in the scope it is bound in (`Scope.unpacked`)."""
+        scope: Scope | None = self.scope
+        while scope is not None:
+            if scope.kind == "class" and scope is not self.scope:
+                scope = scope.parent
+                continue
+            if name in scope.names or name in scope.params:
+                return scope.unpacked.get(name, [])
+            scope = scope.parent
+        return []
+
     def _passed_value(self, name: str, depth: int) -> Value | None:
         """A parameter's value from the calls that pass it, when every one of them passes the same."""
         values: list[Value | None] = []
