@@ -55,14 +55,23 @@ def _sampling_names() -> frozenset[str]:
     return frozenset(q.rsplit(".", 1)[-1] for q in catalogue().sampling_params)
 
 
-def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
-    """The lines of triggers (sorted), the lines that make the function around them needed (triggers,
-    imports and classes, which fill module-wide tables), and the names written on each line."""
+class _Lines(NamedTuple):
+    triggers: list[int]  # sorted
+    needs: list[int]  # sorted: the lines that make the function around them needed
+    names_at: dict[int, set[str]]  # the names written on each line
+    producers: list[int]  # sorted: where an engine, sampling parameters or a chat-templated prompt is made
+
+
+def _lines(survey: Survey) -> _Lines:
+    """The lines of triggers, the lines that make the function around them needed (triggers, imports and
+    classes, which fill module-wide tables, and calls of needed functions), the names written on each
+    line, and the lines that make what a function may return to the visitor."""
     sampling = set(_sampling_names())
     template_call = catalogue().chat_template_call
     triggers = {call.lineno for call in survey.matching_calls()}
+    producers: set[int] = set()
     if survey.has_engines:  # where engines are built: a function that returns one must keep its body
-        triggers.update(call.lineno for call in survey.calls if survey.builds_engine(call))
+        producers.update(call.lineno for call in survey.calls if survey.builds_engine(call))
     needs: set[int] = set()
     for node in survey.anchors:
         needs.add(node.lineno)
@@ -71,7 +80,9 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
     names_at: dict[int, set[str]] = {}
     for node in survey.named:
         if isinstance(node, ast.Attribute):
-            if node.attr in sampling or node.attr in ("add_argument", template_call) or node.attr in _CLI_WORDS \
+            if node.attr in sampling or node.attr == template_call:
+                producers.add(node.lineno)
+            elif node.attr in _CLI_WORDS or node.attr == "add_argument" \
                     or node.attr == "run" and isinstance(node.value, ast.Name) and node.value.id == "typer" \
                     or isinstance(node.ctx, ast.Store) \
                     and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
@@ -83,34 +94,13 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
                 names_at[node.lineno] = {name}
             else:
                 found.add(name)
-            if name in sampling or name == "add_argument" or name in _CLI_WORDS:
+            if name in sampling:
+                producers.add(node.lineno)
+            elif name == "add_argument" or name in _CLI_WORDS:
                 triggers.add(node.lineno)
+    triggers |= producers
     needs |= triggers
-    needs |= _calls_of_needed_functions(survey, needs)
-    return sorted(triggers), sorted(needs), names_at
-
-
-def _calls_of_needed_functions(survey: Survey, needs: set[int]) -> set[int]:
-    """The lines of calls of needed functions, to a fixpoint: what a call passes for a parameter may be read
-    by the callee's kept code (`callsites.py`), so the function that makes the call is needed too (its
-    statements are then sliced as any needed function's are)."""
-    inits = {id(item): node.name for node in survey.anchors if isinstance(node, ast.ClassDef)
-             for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__"}
-    spans = [(inits.get(id(f), f.name), f.lineno, f.end_lineno or f.lineno) for f in survey.functions]  # `C(...)` calls C's `__init__`
-    if not spans or not survey.parameters:
-        return set()
-    ordered = sorted(needs)
-    needed = {name for name, first, last in spans if _any_between(ordered, first, last)}
-    calls = [(call.lineno, names) for call in survey.calls
-             if (names := [n for n in _callee_names(call.func) if n in survey.parameters])]
-    found: set[int] = set()
-    while True:
-        new = {line for line, names in calls if line not in found and not needed.isdisjoint(names)}
-        if not new:
-            return found
-        found |= new
-        ordered = sorted(needs | found)
-        needed |= {name for name, first, last in spans if name not in needed and _any_between(ordered, first, last)}
+    return _Lines(sorted(triggers), sorted(needs), names_at, sorted(producers))
 
 
 class Sliced(NamedTuple):
@@ -131,22 +121,36 @@ _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, 
 class _Item:
     """A statement inside a needed function that may be left out."""
 
-    __slots__ = ("node", "binds", "compound", "header", "kept")
+    __slots__ = ("node", "binds", "compound", "header", "function", "kept")
 
-    def __init__(self, node: ast.stmt, binds: frozenset[str], compound: bool, header: tuple[int, int]) -> None:
+    def __init__(self, node: ast.stmt, binds: frozenset[str], compound: bool, header: tuple[int, int],
+                 function: _Function | None) -> None:
         self.node = node
         self.binds = binds  # the names it binds as the extractor's collector sees bindings
         self.compound = compound  # a block statement whose blocks are sliced in turn
         self.header = header  # its lines whose names are read once it is kept (a compound: the header's)
+        self.function = function  # the function it is in (None: the module)
         self.kept = False
+
+
+class _Function(NamedTuple):
+    """A needed function, as the slicer sees it: the name its calls use (a class's for `__init__`), its
+    parameters, and whether it makes something a caller may get back (its `return`s are then kept)."""
+
+    key: str
+    params: frozenset[str]
+    produces: bool
 
 
 class _Slicer:
     def __init__(self, text: str, tree: ast.Module, survey: Survey) -> None:
         self.text = text
         self.tree = tree
-        self.triggers, self.needs, self.names_at = _lines(survey)
+        self.triggers, self.needs, self.names_at, self.producers = _lines(survey)
         self.passes = _parameters_passed(survey)
+        self.classes: list[str] = []  # the classes being registered, innermost last
+        self.stub_classes: dict[int, list[str]] = {}  # a function left out -> the classes it is in
+        self.current: _Function | None = None
         self.lines = _NEWLINE.split(text)
         self.items: list[_Item] = []  # a compound statement after the statements of its blocks
         self.item_of: dict[int, _Item] = {}
@@ -159,7 +163,8 @@ class _Slicer:
         return _any_between(self.triggers, first, last)
 
     def passed_on(self, first: int, last: int) -> frozenset[str]:
-        """The parameters the calls on these lines may pass a value for (the visitor reads them there)."""
+        """The parameters the calls on these lines may pass a value for (the visitor reads them there), as
+        `callee/parameter`: bound only where the callee's own kept code reads that parameter."""
         if not self.passes:
             return frozenset()
         found: set[str] = set()
@@ -169,27 +174,49 @@ class _Slicer:
                 found |= names
         return frozenset(found)
 
-    def read(self, first: int, last: int) -> None:
-        """Every name written on these lines may be looked up."""
+    def read(self, first: int, last: int, function: _Function | None = None) -> None:
+        """Every name written on these lines may be looked up; in a function, a parameter it reads is also
+        `function/parameter` (what the calls of the function pass for it)."""
         for line in range(first, last + 1):
             found = self.names_at.get(line)
             if found:
                 self.names |= found
+                if function is not None and not function.params.isdisjoint(found):
+                    self.names.update(f"{function.key}/{name}" for name in found & function.params)
 
     def run(self) -> Sliced:
         self.block(self.tree.body)
-        changed = True
-        while changed:  # to a fixpoint: what kept code reads keeps the statements that bind it
-            changed = False
-            for item in self.items:
-                if not item.kept and (item.binds & self.names or item.compound and self.holds_kept(item.node)):
-                    self.keep(item)
-                    changed = True
-        return self.rewrite()
+        while True:
+            changed = True
+            while changed:  # to a fixpoint: what kept code reads keeps the statements that bind it
+                changed = False
+                for item in self.items:
+                    if not item.kept and (item.binds & self.names or item.compound and self.holds_kept(item.node)):
+                        self.keep(item)
+                        changed = True
+            if not self.promote():
+                return self.rewrite()
+
+    def promote(self) -> bool:
+        """Functions left out that call a function whose kept code reads a parameter they pass are needed
+        after all (the visitor reads the argument there, `callsites.py`): their bodies are sliced in turn."""
+        wanted = {name for name in self.names if "/" in name} if self.passes and self.stubs else None
+        if not wanted:
+            return False
+        lines = sorted(line for line, names in self.passes.items() if not names.isdisjoint(wanted))
+        promoted = [node for node in self.stubs if _any_between(lines, node.lineno, node.end_lineno or node.lineno)]
+        for node in promoted:
+            self.stubs.remove(node)
+            outer, self.classes = self.classes, self.stub_classes.pop(id(node))
+            try:
+                self.register(node)
+            finally:
+                self.classes = outer
+        return bool(promoted)
 
     def keep(self, item: _Item) -> None:
         item.kept = True
-        self.read(*item.header)
+        self.read(*item.header, item.function)
 
     def holds_kept(self, node: ast.stmt) -> bool:
         for block in _blocks(node):
@@ -206,10 +233,23 @@ class _Slicer:
         if node.body[0].lineno == node.lineno:
             return  # the body shares the header's line: kept as it is
         if _any_between(self.needs, first, node.end_lineno or node.lineno):
-            self.needed.append(node)
-            self.block(node.body)
+            self.register(node)
         else:
             self.stubs.append(node)
+            self.stub_classes[id(node)] = list(self.classes)
+
+    def register(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """A needed function: its statements are items of the fixpoint, seen as the statements of it."""
+        self.needed.append(node)
+        args = node.args
+        params = frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+        key = self.classes[-1] if node.name == "__init__" and self.classes else node.name
+        produces = _any_between(self.producers, node.lineno, node.end_lineno or node.lineno)
+        outer, self.current = self.current, _Function(key, params, produces)
+        try:
+            self.block(node.body)
+        finally:
+            self.current = outer
 
     def block(self, body: list[ast.stmt]) -> None:
         for index, node in enumerate(body):
@@ -222,13 +262,15 @@ class _Slicer:
             if compound:
                 for block in _blocks(node):
                     self.block(block)
-            item = _Item(node, _binds(node) | self.passed_on(*header), compound, header)
+            item = _Item(node, _binds(node) | self.passed_on(*header), compound, header, self.current)
             self.items.append(item)
             self.item_of[id(node)] = item
             before = body[index - 1] if index else None
             after = body[index + 1] if index + 1 < len(body) else None
-            if self.has_trigger(*header) or not self.alone(node, before, after) or isinstance(node, ast.Return):
-                self.keep(item)  # what a function returns: the visitor follows calls of it (`offline.py`)
+            # what a function that makes an engine or a prompt returns: the visitor follows calls of it
+            returned = isinstance(node, ast.Return) and self.current is not None and self.current.produces
+            if self.has_trigger(*header) or not self.alone(node, before, after) or returned:
+                self.keep(item)
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
         """A function or class is always kept, with what its header reads (parameter defaults, bases, the
@@ -248,7 +290,11 @@ class _Slicer:
                 if default is not None:
                     self.read(default.lineno, default.end_lineno or default.lineno)
         if isinstance(node, ast.ClassDef):
-            self.class_body(node.body)
+            self.classes.append(node.name)
+            try:
+                self.class_body(node.body)
+            finally:
+                self.classes.pop()
         else:
             self.function(node)
 
@@ -404,7 +450,8 @@ def _is_elif(lines: list[str], node: ast.AST) -> bool:
 
 
 def _parameters_passed(survey: Survey) -> dict[int, set[str]]:
-    """Line -> the parameters of the module's functions that the calls on it may pass values for."""
+    """Line -> the parameters (`callee/parameter`) of the module's functions that the calls on it may pass
+    values for."""
     out: dict[int, set[str]] = {}
     parameters = survey.parameters
     if not parameters:
@@ -414,7 +461,7 @@ def _parameters_passed(survey: Survey) -> dict[int, set[str]]:
         for name in chain:
             found = parameters.get(name)
             if found is not None:
-                out.setdefault(call.lineno, set()).update(found[1])
+                out.setdefault(call.lineno, set()).update(f"{name}/{param}" for param in found[1])
     return out
 
 

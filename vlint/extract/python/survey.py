@@ -117,7 +117,6 @@ class Survey:
                     stack.append(value)
         self.calls, self.imports, self.route_string = calls, imports, route_string
         self.anchors, self.named = anchors, named
-        self.functions = functions
         self.parameters = _parameters(functions, [n for n in anchors if isinstance(n, ast.ClassDef)])
         cat = self.cat
         words = {engine.rsplit(".", 1)[-1] for engine in cat.engines} | set(cat.engine_factories) | {cat.actor_call}
