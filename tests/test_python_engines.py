@@ -304,3 +304,61 @@ def test_llm_from_engine_args_passes_the_word_check():
             return llm.generate(prompts, sampling_params=SamplingParams(temperature=0.0))
     """
     assert summary(source) == [(9, "offline-generate", "vllm.LLM.generate", "meta-llama/Llama-3.1-8B", 0.0)]
+
+
+EVAL_FROM_LOCAL = """
+    import argparse
+
+    import transformers
+    from vllm import LLM, SamplingParams
+
+
+    def load_model():
+        llm = LLM(model=args.model, gpu_memory_utilization=float(args.gpu_util), max_model_len=4096)
+        sampling_params = SamplingParams(temperature=0, max_tokens=2048, stop=["Question:"])
+        tokenizer = transformers.AutoTokenizer.from_pretrained(args.model)
+        return (llm, sampling_params, None), tokenizer
+
+
+    def batch_inference(llm, sampling_params, lora_request, inference_batch):
+        outputs = llm.generate(inference_batch, sampling_params, lora_request=lora_request)
+        return [output.outputs[0].text for output in outputs]
+
+
+    def evaluate(subject, model, tokenizer, test_df):
+        llm, sampling_params, lora_request = model
+        prompts = [f"{subject}: {row}" for row in test_df]
+        return batch_inference(llm, sampling_params, lora_request, prompts)
+
+
+    def main():
+        model, tokenizer = load_model()
+        for subject in ["math", "law"]:
+            evaluate(subject, model, tokenizer, [])
+
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--model", "-m", type=str, default="meta-llama/Llama-2-7b-hf")
+        parser.add_argument("--gpu_util", "-gu", type=str, default="0.8")
+        args = parser.parse_args()
+        main()
+"""
+
+
+def test_an_engine_and_its_sampling_parameters_through_tuples_returns_and_three_calls():
+    """Benchmark harnesses return `(llm, sampling_params, ...)` from a loader, unpack it, and pass the parts
+    down: the request at the bottom still knows its model and temperature."""
+    assert summary(EVAL_FROM_LOCAL) == [
+        (15, "offline-generate", "vllm.LLM.generate", "meta-llama/Llama-2-7b-hf", 0)]
+
+
+def test_the_harness_run_by_its_script_is_found(project):
+    root = project({
+        "evaluate_from_local.py": EVAL_FROM_LOCAL,
+        "scripts/eval_mistral.sh": "cd ../\nmodel=\"mistralai/Mistral-7B-v0.1\"\n"
+                                   "python evaluate_from_local.py --model $model --gpu_util 0.9\n",
+    })
+    result = scan_dir(root)
+    assert [(f.rule, f.line, f.model) for f in result.findings] == [("VL002", 15, "mistralai/Mistral-7B-v0.1")]
+    assert "scripts/eval_mistral.sh:3:39" in result.findings[0].evidence[0]
