@@ -96,33 +96,7 @@ class OfflineReader(FactReader):
             node = node.expression
         if isinstance(node, cst.Call):
             return self._engine_built_by(node, line, depth)
-        if isinstance(node, cst.Name):
-            bindings = self.scope.lookup_all(node.value, line)  # `if vllm: llm = LLM(...) else: llm = HF(...)`
-            for binding in bindings:
-                if binding.node is not None:
-                    found = self._engine(binding.node, binding.line, depth + 1)
-                    if found is not None:
-                        return found
-            for value, path in self.unpacked_parts(node.value):  # `llm, params = load()`
-                for part, scope, part_line in self.parts_of(value, path, line, depth + 1):
-                    with self.in_scope(scope):
-                        found = self._engine(part, part_line, depth + 1)
-                    if found is not None:
-                        return found
-            if not bindings or bindings[0].node is not None:
-                return None
-            for argument, site in self.passed_arguments(node.value):
-                with self.in_scope(site.scope):
-                    found = self._engine(argument, self._loc(site.call).line, depth + 1)
-                if found is not None:
-                    return found
-            return None
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
-            for binding in self.c.self_attrs.get(node.attr.value, []):
-                found = self._engine(binding.node, binding.line, depth + 1)
-                if found is not None:
-                    return found
-        return None
+        return self.through_names(node, line, depth, self._engine)
 
     def _engine_built_by(self, call: cst.Call, line: int, depth: int) -> _Engine | None:
         qual = self._qualname(call.func) or ""
@@ -192,22 +166,7 @@ class OfflineReader(FactReader):
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == self.cat.engine_config_from_args:
                 return self._engine_args(node.func.value, line, depth + 1)
             return None
-        if isinstance(node, cst.Name):
-            binding = self.scope.lookup(node.value, line)
-            if binding is not None and binding.node is not None:
-                return self._engine_args(binding.node, binding.line, depth + 1)
-            for argument, site in self.passed_arguments(node.value):
-                with self.in_scope(site.scope):
-                    found = self._engine_args(argument, self._loc(site.call).line, depth + 1)
-                if found is not None:
-                    return found
-            return None
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
-            for binding in self.c.self_attrs.get(node.attr.value, []):
-                found = self._engine_args(binding.node, binding.line, depth + 1)
-                if found is not None:
-                    return found
-        return None
+        return self.through_names(node, line, depth, self._engine_args)
 
     def _engine_model(self, engine: _Engine) -> tuple[Value | None, bool]:
         """The engine's model (read where the engine is built) and whether it was given a chat template."""
@@ -233,37 +192,14 @@ class OfflineReader(FactReader):
             return None
         if isinstance(node, cst.Call) and self._qualname(node.func) in self.cat.sampling_params:
             return node
-        if isinstance(node, cst.Name):
-            binding = self.scope.lookup(node.value, line)
-            if binding is None:
-                # Defined anywhere in the module (another function): use it when it is unambiguous.
-                candidates = [b for b in self.c.all_bindings.get(node.value, [])
-                              if isinstance(b.node, cst.Call) and self._qualname(b.node.func) in self.cat.sampling_params]
-                if len(candidates) == 1:
-                    return candidates[0].node  # type: ignore[return-value]
-                return None
-            if binding.node is None:
-                for value, path in self.unpacked_parts(node.value):  # `llm, params = load()`
-                    for part, scope, part_line in self.parts_of(value, path, line, depth + 1):
-                        with self.in_scope(scope):
-                            found = self._sampling_call(part, part_line, depth + 1)
-                        if found is not None:
-                            return found
-                for argument, site in self.passed_arguments(node.value):
-                    with self.in_scope(site.scope):
-                        found = self._sampling_call(argument, self._loc(site.call).line, depth + 1)
-                    if found is not None:
-                        return found
-                return None
-            return self._sampling_call(binding.node, binding.line, depth + 1)
+        if isinstance(node, cst.Name) and self.scope.lookup(node.value, line) is None:
+            # Defined anywhere in the module (another function): use it when it is unambiguous.
+            candidates = [b for b in self.c.all_bindings.get(node.value, [])
+                          if isinstance(b.node, cst.Call) and self._qualname(b.node.func) in self.cat.sampling_params]
+            return candidates[0].node if len(candidates) == 1 else None  # type: ignore[return-value]
         if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
             return self._sampling_call(node.elements[0].value, line, depth + 1)
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
-            for binding in self.c.self_attrs.get(node.attr.value, []):
-                found = self._sampling_call(binding.node, binding.line, depth + 1)
-                if found is not None:
-                    return found
-        return None
+        return self.through_names(node, line, depth, self._sampling_call, alternatives=False)
 
     def _sampling_output(self, node: cst.BaseExpression | None, line: int) -> tuple[int | None, tuple[str, ...]]:
         """What the sampling parameters ask to get back (`max_tokens`, `logprobs`: `facts.output_fields`)."""

@@ -5,15 +5,17 @@ What cannot be resolved stays unresolved (None), and nothing is guessed."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import libcst as cst
 
 from vlint.extract.python import callsites
 from vlint.extract.python.scopes import Binding, Collector, Scope, attribute_chain, dotted_name
 from vlint.facts import Location, Value
+
+_T = TypeVar("_T")
 
 
 class Resolver:
@@ -84,6 +86,39 @@ class Resolver:
                         for returned in function.returns:
                             out.extend(self.parts_of(returned, path, self._loc(returned).line, depth + 1))
         return out
+
+    def through_names(self, node: cst.BaseExpression, line: int, depth: int, find: Callable[..., _T | None], *,
+                      alternatives: bool = True) -> _T | None:
+        """What `find(expression, line, depth)` finds in what a name or a `self.` attribute holds: the binding
+        in force (with `alternatives`, then the others: `if vllm: llm = LLM(...) else: llm = HF(...)`), the
+        part of what it was unpacked from (`llm, params = load()`), or, for a parameter, what the module's
+        calls pass for it; each read where it is written."""
+        if isinstance(node, cst.Name):
+            bindings = self.scope.lookup_all(node.value, line)
+            for binding in bindings if alternatives else bindings[:1]:
+                if binding.node is not None:
+                    found = find(binding.node, binding.line, depth + 1)
+                    if found is not None:
+                        return found
+            for value, path in self.unpacked_parts(node.value):
+                for part, scope, part_line in self.parts_of(value, path, line, depth + 1):
+                    with self.in_scope(scope):
+                        found = find(part, part_line, depth + 1)
+                    if found is not None:
+                        return found
+            if bindings and bindings[0].node is None:
+                for argument, site in self.passed_arguments(node.value):
+                    with self.in_scope(site.scope):
+                        found = find(argument, self._loc(site.call).line, depth + 1)
+                    if found is not None:
+                        return found
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            for binding in self.c.self_attrs.get(node.attr.value, []):
+                found = find(binding.node, binding.line, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     def unpacked_parts(self, name: str) -> list[tuple[cst.BaseExpression, tuple[int, ...]]]:
         """Where `name` was unpacked from in the scope it is bound in (`Scope.unpacked`)."""
