@@ -45,6 +45,9 @@ class Value:
     env: str | None = None
     is_default: bool = False
     symbol: str | None = None  # a constant of another module, `pkg.config:MODEL` (`.config:X` relative)
+    # The model id is asked of the server at run time (`client.models.list().data[0].id`): whatever the
+    # launches the request reaches serve (joined in link).
+    served_model: bool = False
 
     @property
     def known(self) -> bool:
@@ -62,12 +65,18 @@ class Value:
 
     def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
         return replace(self, literal=literal, note=note, location=location or self.location, env=None,
-                       is_default=False, symbol=None)
+                       is_default=False, symbol=None, served_model=False)
 
 
 @dataclass(frozen=True)
 class Serve:
-    """A model server launch: vLLM itself, or a proxy (LiteLLM, Ray Serve, KServe) that fronts one."""
+    """A model server launch: vLLM, another OpenAI-compatible server (SGLang, TGI, llama.cpp, Ollama,
+    LMDeploy; `launcher` names it), or a proxy (LiteLLM, Ray Serve, KServe) that fronts one.
+
+    `ports` and `hosts` say where clients reach it: the port it listens on (its flag or the server's
+    default) first, then published ports (`docker run -p`, compose `ports:`); the names it answers to
+    (a compose service, a container name). `labels` are a Kubernetes pod's, for the Services (`Route`)
+    that select it."""
 
     location: Location
     model: Value | None
@@ -82,6 +91,9 @@ class Serve:
     image: str | None = None
     tokenizer: str | None = None
     context: Context = "code"
+    ports: tuple[int, ...] = ()
+    hosts: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ class Request:
     context: Context = "code"
     max_tokens: int | None = None  # the output limit, when written as a number
     scores: tuple[str, ...] = ()  # the fields that ask for scores rather than text (`output_fields`)
+    endpoint: str | None = None  # the URL or base URL it is sent to, as far as it is known
 
     @property
     def is_chat(self) -> bool:
@@ -146,6 +159,17 @@ class EnvBinding:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A name that reaches launches elsewhere: a Kubernetes Service, whose selector picks the pods (the
+    `labels` of a `Serve`) and whose `ports` clients call."""
+
+    name: str
+    location: Location
+    ports: tuple[int, ...] = ()
+    selector: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ParseError:
     path: str
     reason: str
@@ -168,9 +192,16 @@ class FileFacts:
     requests: list[Request] = field(default_factory=list)
     env: list[EnvBinding] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+
+    @property
+    def says_nothing(self) -> bool:
+        """No fact and no error: a file the scan need not keep (most files)."""
+        return not (self.serves or self.requests or self.env or self.errors or self.routes)
 
     def extend(self, other: FileFacts) -> None:
         self.serves.extend(other.serves)
         self.requests.extend(other.requests)
         self.env.extend(other.env)
         self.errors.extend(other.errors)
+        self.routes.extend(other.routes)

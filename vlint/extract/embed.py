@@ -69,6 +69,13 @@ RELEVANT_WORDS: tuple[str, ...] = (
     "chat",
     "generation",
     "served",
+    # programs and modules of the other servers (rules/servers.yaml) that hold none of the words above
+    "sglang",
+    "text-generation",
+    "llama-server",
+    "llama_cpp",
+    "ollama",
+    "lmdeploy",
 )
 
 
@@ -149,6 +156,8 @@ def remap_facts(facts: FileFacts, positions: PositionMap, path: str, context: st
         EnvBinding(b.name, _remap_value(b.value, positions, path) or b.value, b.scope) for b in facts.env
     ]
     out.errors = [_remap_error(e, positions, path) for e in facts.errors]
+    out.routes = [replace(r, location=positions.locate(path, r.location.line, r.location.column))
+                  for r in facts.routes]
     return out
 
 

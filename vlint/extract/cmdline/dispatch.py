@@ -17,16 +17,18 @@ from vlint.extract.cmdline.curl import curl_command
 from vlint.extract.cmdline.docker import docker_command, image_args
 from vlint.extract.cmdline.heads import ASSIGN_RE, CONTAINER_EXEC, PYTHON_RE, RUN_WRAPPERS, SHELLS, WRAPPERS
 from vlint.extract.cmdline.nested import nested_shell, shell_c, tmux_command
+from vlint.extract.cmdline.servers import program_server, server_launch
 from vlint.extract.cmdline.vllm import python_module, vllm_command
 from vlint.extract.expansion import expansion_scope
 from vlint.extract.positions import PositionMap, Token
-from vlint.facts import Request, Serve, Value
+from vlint.facts import Location, Request, Serve, Value
 
 
 def facts_from_argv(argv: Sequence[Token], *, read_shell: ShellReader, env: Mapping[str, Value | None] | None = None,
                     context: str = "code", image: str | None = None, stdin: Token | None = None,
                     k8s_refs: bool = True, token_maps: Mapping[Token, tuple[str, PositionMap]] | None = None,
-                    nesting: int = 0) -> tuple[list[Serve], list[Request]]:
+                    nesting: int = 0, anchor: Location | None = None,
+                    process_env: Mapping[str, Value | None] | None = None) -> tuple[list[Serve], list[Request]]:
     """Serves and requests one command line stands for.
 
     `read_shell`: what reads a shell string found in argv (`bash -c "..."`); the shell extractor passes
@@ -37,13 +39,16 @@ def facts_from_argv(argv: Sequence[Token], *, read_shell: ShellReader, env: Mapp
     `token_maps`: for tokens that came from quoted shell strings, the text a nested shell would parse and
     its position map, so `bash -c "..."` keeps reported lines true.
     `nesting`: how many shells deep this command line already is (nested shells stop at `MAX_NESTING`).
+    `anchor`: where the image is named, for an image run without argv (a server reading its model from
+    `process_env`, the container's environment when it is not `env`: compose `environment:`).
     """
     ctx = CommandContext(env or {}, context, k8s_refs, stdin, token_maps or {}, read_shell, _dispatch, nesting)
     tokens = list(argv)
     with expansion_scope():
         if image is not None:
-            if tokens:
-                image_args(tokens, image, tokens[0].location, ctx, launcher="vllm serve")
+            where = tokens[0].location if tokens else anchor
+            if where is not None:
+                image_args(tokens, image, where, ctx, launcher="vllm serve", env=process_env)
         else:
             _dispatch(tokens, ctx, image=None, launcher=None)
     return ctx.serves, ctx.requests
@@ -132,3 +137,6 @@ def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launc
         nested_shell(argv[skip_options(argv, 1, _SSH_VALUE_OPTIONS) + 1:], ctx)
     elif head == "tmux":
         tmux_command(argv, ctx)
+    elif (server := program_server(argv, head)) is not None:
+        spec, start = server
+        server_launch(spec, argv[0], argv[start:], ctx, image=image)

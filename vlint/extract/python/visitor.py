@@ -13,6 +13,7 @@ import libcst as cst
 
 from vlint.extract.python.catalogue import CallSpec, catalogue
 from vlint.extract.python.scopes import Collector, attribute_chain
+from vlint.extract.python.server import client_endpoint
 from vlint.extract.python.values import Resolver
 from vlint.facts import (
     LIMIT_FIELDS,
@@ -89,7 +90,7 @@ class Extractor(Resolver):
             if "\x00" in literal or not literal:
                 return None
             return Value(literal, value.location, value.note, value.env, value.is_default)
-        if value.env is not None or value.symbol is not None:
+        if value.env is not None or value.symbol is not None or value.served_model:
             return value
         return None
 
@@ -124,6 +125,7 @@ class Extractor(Resolver):
             default_temperature=spec.default_temperature, messages=messages,
             prompt=prompt_value.literal if prompt_value and isinstance(prompt_value.literal, str) else None,
             chat_template=template, max_tokens=max_tokens, scores=scores,
+            endpoint=client_endpoint(self, node, keywords, line),
         ))
 
     def _output_fields(self, nodes: Mapping[Any, cst.BaseExpression], line: int) -> tuple[int | None, tuple[str, ...]]:
@@ -293,7 +295,7 @@ class Extractor(Resolver):
             model=model, temperature=temperature, default_temperature=self.cat.http_default_temperature,
             messages=self._messages(body.get("messages"), line) if api == "chat" else None,
             chat_template="request chat_template" if "chat_template" in body else None,
-            max_tokens=max_tokens, scores=scores,
+            max_tokens=max_tokens, scores=scores, endpoint=url.literal,
         ))
 
     # ---- launches from Python (subprocess argv lists, os.system strings) -------------------------
