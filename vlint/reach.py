@@ -7,8 +7,9 @@ decided, in order, by:
 
 1. its URL (`base_url="http://localhost:8000/v1"`, `http://vllm-svc/v1/...`): the launches listening on that
    port, or answering to that name (a compose service, a container name, a Kubernetes Service selecting
-   the pod). A URL that names a port no launch listens on (and every launch's port is known) reaches none:
-   the request goes to another server;
+   the pod). A local or public URL that names a port no launch listens on (and every launch's port is
+   known) reaches none: the request goes to another server. An internal name the project does not show
+   (`http://qwen:8000`) may map its port anywhere: place decides;
 2. where it is written: the launches in the same file, else in its folder, else in the nearest folder above
    that holds some;
 3. otherwise every launch in the project.
@@ -33,6 +34,7 @@ _URL = re.compile(r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]*\]|[^
                   re.IGNORECASE)
 _UNKNOWN = re.compile(r"[\x00$<>{}‹›`]")  # an unresolved piece, a variable or a placeholder in a URL
 _IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_INTERNAL_SUFFIXES = (".svc", ".cluster.local", ".internal", ".local", ".lan")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ class Endpoint:
     def local(self) -> bool:
         """A loopback or any-address host, or an IP address: any launch may listen there."""
         return self.host is not None and (self.host in server_data().local_hosts or bool(_IP.match(self.host)))
+
+    @property
+    def internal(self) -> bool:
+        """A name inside a cluster or a compose network (`vllm`, `qwen-svc.ns.svc.cluster.local`), whose port
+        may be mapped where the project does not show it; a public name (`api.together.xyz`) is not."""
+        host = self.host or ""
+        return bool(host) and not self.local and ("." not in host or host.endswith(_INTERNAL_SUFFIXES))
 
 
 def parse_endpoint(url: str | None) -> Endpoint | None:
@@ -129,9 +138,9 @@ class Reachability:
                     else "medium"
                 return Reach(picked, how, sure)
             unknown = [c for c in pool if not self.addresses(c)[1]]
-            if endpoint.port is not None and not unknown:
+            if endpoint.port is not None and not unknown and not endpoint.internal:
                 return Reach((), f"no launch listens on port {endpoint.port}", "low")
-            pool = unknown or pool
+            pool = unknown or pool  # an internal name may map its port (a Service, a proxy): place decides
         return self._by_place(request.location.path, pool, scope)
 
     def _by_endpoint(self, endpoint: Endpoint, pool: Sequence[Serve]) -> tuple[tuple[Serve, ...], str]:

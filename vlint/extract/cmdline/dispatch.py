@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from vlint.extract.cmdline.context import CommandContext, ShellReader, base_name, skip_options
+from vlint.extract.cmdline.context import CommandContext, ShellReader, base_name, skip_options, value_token
 from vlint.extract.cmdline.curl import curl_command
 from vlint.extract.cmdline.docker import docker_command, image_args
 from vlint.extract.cmdline.heads import ASSIGN_RE, CONTAINER_EXEC, PYTHON_RE, RUN_WRAPPERS, SHELLS, WRAPPERS
@@ -66,9 +66,19 @@ def _dispatch(tokens: list[Token], ctx: CommandContext, *, image: str | None, la
     try:
         start = _command_start(tokens) if ctx.depth <= MAX_DEPTH else None
         if start is not None:
-            _command(tokens[start:], ctx, image=image, launcher=launcher)
+            _command(tokens[start:], ctx, image=image, launcher=launcher, assigned=_assignments(tokens[:start], ctx))
     finally:
         ctx.depth -= 1
+
+
+def _assignments(prefix: list[Token], ctx: CommandContext) -> dict[str, Value | None]:
+    """`NAME=value` words before a command: its environment on top of the shell's (`OLLAMA_HOST=... ollama`)."""
+    out: dict[str, Value | None] = {}
+    for tok in prefix:
+        if ASSIGN_RE.match(tok.text):
+            name, _, rest = tok.text.partition("=")
+            out[name] = ctx.value(value_token(tok, len(name) + 1, rest))
+    return out
 
 
 def _command_start(tokens: list[Token]) -> int | None:
@@ -119,7 +129,8 @@ def _after_double_dash(tokens: list[Token], i: int) -> int:
     return i + rest.index("--") + 1 if "--" in rest else len(tokens)
 
 
-def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launcher: str | None) -> None:
+def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launcher: str | None,
+             assigned: dict[str, Value | None]) -> None:
     head = base_name(argv[0])
     if head == "vllm":
         vllm_command(argv, ctx, image=image, launcher=launcher)
@@ -139,4 +150,4 @@ def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launc
         tmux_command(argv, ctx)
     elif (server := program_server(argv, head)) is not None:
         spec, start = server
-        server_launch(spec, argv[0], argv[start:], ctx, image=image)
+        server_launch(spec, argv[0], argv[start:], ctx, image=image, env={**ctx.env, **assigned} if assigned else None)
