@@ -180,3 +180,13 @@ def test_lmdeploy_model_name_in_compose(project):
     result = scan_dir(root)
     assert rule_lines(result) == [("VL001", "client.py", 3)]
     assert any("launched by LMDeploy at docker-compose.yml:4" in e for e in result.findings[0].evidence)
+
+
+def test_dockerfile_cmd_on_a_server_image():
+    shell_form = extract_dockerfile("FROM ghcr.io/huggingface/text-generation-inference:2.4.0\n"
+                                    "CMD --model-id tiiuae/falcon-7b --port 8080\n", "Dockerfile").serves
+    exec_form = extract_dockerfile("FROM ghcr.io/ggml-org/llama.cpp:server-cuda\nCOPY model.gguf /models/\n"
+                                   'CMD ["-m", "/models/model.gguf", "--alias", "assistant"]\n', "Dockerfile").serves
+    assert [(s.launcher, s.model.literal, s.location.line) for s in (*shell_form, *exec_form)] == [
+        ("text-generation-inference", "tiiuae/falcon-7b", 2), ("llama.cpp server", "/models/model.gguf", 3)]
+    assert exec_form[0].served_names == ("assistant",)

@@ -364,9 +364,13 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
         serves, requests = argv_facts(list(cmd.exec_tokens), env=env, image=image)
         _add(facts, serves, requests, image)
         return
-    if image_kind(image) in ("openai", "simulator") and cmd.instruction.text.lstrip().startswith("-"):
-        # `CMD --model X` on a vLLM image: the entrypoint `vllm serve` receives these words.
-        prefix = "vllm serve "
+    server = image_server(image)
+    entrypoint = "vllm serve" if image_kind(image) in ("openai", "simulator") else \
+        server.programs[0][0] if server is not None and server.programs and not server.programs[0][1] else None
+    if entrypoint is not None and cmd.instruction.text.lstrip().startswith("-"):
+        # `CMD --model X` on a vLLM image: the entrypoint `vllm serve` receives these words (on TGI's image,
+        # `text-generation-launcher`; on llama.cpp's `:server` image, `llama-server`).
+        prefix = entrypoint + " "
         first = cmd.instruction.pieces[0]
         positions = PositionMap.from_lines(
             [(first.line, first.col - len(prefix))] + [(p.line, p.col) for p in cmd.instruction.pieces[1:]]
@@ -376,7 +380,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
             replace(
                 s,
                 location=_first(cmd, path),
-                launcher="vllm serve",
+                launcher=s.launcher if server is not None else "vllm serve",
                 image=image,
                 nominal=s.nominal or _nominal(image),
             )
