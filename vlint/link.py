@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from vlint.extract.placeholders import has_placeholder
 from vlint.facts import EnvBinding, FileFacts, Location, Request, Serve, Value
 from vlint.findings import Confidence
 from vlint.reach import Reachability
@@ -148,8 +149,9 @@ def resolve_value(value: Value | None, env: dict[str, list[EnvBinding]], base: P
 
 def _served_model(serve: Serve, env: dict[str, list[EnvBinding]], base: Path, modules: _Modules) -> Value | None:
     value = resolve_value(serve.model, env, base, modules)
-    if value is None or not isinstance(value.literal, str) or not value.literal.strip():
-        return None
+    if value is None or not isinstance(value.literal, str) or not value.literal.strip() \
+            or has_placeholder(value.literal):
+        return None  # `vllm serve <model>` in a README names no model
     return value
 
 
@@ -162,10 +164,11 @@ def _config_kind(serve: Serve) -> str:
     return "Ollama Modelfile" if serve.launcher == "Ollama" else "vllm-config"
 
 
-def _join_configs(serves: list[tuple[Serve, Value]], pending: list[Serve]) -> set[int]:
+def _join_configs(serves: list[tuple[Serve, Value]], pending: list[Serve]) -> tuple[set[int], list[Serve]]:
     """`vllm serve --config conf.yaml` / `ollama create NAME -f Modelfile` without a model: the model is in
     that file, found by its path from the launch's folder, else by its name when one file has it. Appends the
-    joined launches to `serves`; returns the ids of the config files they were joined to."""
+    joined launches to `serves`; returns the ids of the config files they were joined to, and the launches
+    that found none."""
     by_path: dict[tuple[str, str], list[tuple[Serve, Value]]] = {}
     by_name: dict[tuple[str, str], list[tuple[Serve, Value]]] = {}
     for serve, value in serves:
@@ -175,12 +178,14 @@ def _join_configs(serves: list[tuple[Serve, Value]], pending: list[Serve]) -> se
                 if name:
                     by_name.setdefault((serve.launcher, name), []).append((serve, value))
     joined: set[int] = set()
+    alone: list[Serve] = []
     for serve in pending:
         kind = _config_kind(serve)
         written = serve.config_file.replace("\\", "/")  # type: ignore[union-attr]
         relative = posixpath.normpath(posixpath.join(posixpath.dirname(serve.location.path), written))
         matches = by_path.get((kind, relative)) or by_name.get((kind, written.rsplit("/", 1)[-1]), [])
         if len({str(v.literal) for _, v in matches}) != 1:
+            alone.append(serve)
             continue
         config_serve, value = matches[0]
         joined.add(id(config_serve))
@@ -190,7 +195,7 @@ def _join_configs(serves: list[tuple[Serve, Value]], pending: list[Serve]) -> se
                                chat_template=serve.chat_template or config_serve.chat_template,
                                temperature=serve.temperature or config_serve.temperature),
                        replace(value, note=note)))
-    return joined
+    return joined, alone
 
 
 @dataclass
@@ -241,17 +246,27 @@ class _Linker:
         """A request that asks the server for its model (`models.list().data[0].id`): the models of the
         launches it reaches, with how it reached them; None when it reaches none."""
         reached = self.reach.reach(request, self.launches)
-        if not reached.launches:
-            return None
-        first = reached.launches[0]
+        known = [s for s in reached.launches if id(s) in self.value_of]
+        if not known:
+            return None  # it reaches no launch, or only launches whose model is not known
+        first = known[0]
         shown = f"{first.launcher} at {first.location}"
         if len(reached.launches) > 1:
             shown += f" and {len(reached.launches) - 1} more"
         note = f"{value.note or 'the model the server lists'}, linked {reached.how} to {shown}"
-        models = tuple(str(self.value_of[id(s)].literal) for s in reached.launches)
-        return LinkedRequest(request=request, model=models[0],
+        models = tuple(str(self.value_of[id(s)].literal) if id(s) in self.value_of else _unknown_model(s)
+                       for s in reached.launches)
+        return LinkedRequest(request=request, model=str(self.value_of[id(first)].literal),
                              model_value=replace(self.value_of[id(first)], note=note), via=reached.launches,
                              candidates=models, reach=reached.how, reach_confidence=reached.confidence)
+
+
+def _unknown_model(serve: Serve) -> str:
+    """What a launch whose model is not known serves, as the evidence shows it (`$MODEL`, `?`)."""
+    value = serve.model
+    if value is not None and value.env:
+        return f"${value.env}"
+    return "?" if value is None or value.literal is None else str(value.literal)
 
 
 def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_size: int) -> Project:
@@ -262,6 +277,7 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_s
     env = _env_table(all_facts)
     serves: list[tuple[Serve, Value]] = []
     pending: list[Serve] = []
+    unknown: list[Serve] = []  # launches whose model is not known: a request may still reach them
     for file_facts in all_facts:
         for serve in file_facts.serves:
             value = _served_model(serve, env, base, modules)
@@ -269,7 +285,9 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_s
                 serves.append((serve, value))
             elif serve.config_file:
                 pending.append(serve)
-    joined = _join_configs(serves, pending)
+            else:
+                unknown.append(serve)
+    joined, alone = _join_configs(serves, pending)
 
     aliases: dict[str, list[tuple[Serve, Value]]] = {}
     for serve, value in serves:
@@ -281,7 +299,8 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_s
     linker = _Linker(
         aliases=aliases,
         serves_of_model={model: tuple(found) for model, found in serves_of_model.items()},
-        launches=tuple(s for s, _ in serves if id(s) not in joined and s.launcher not in _NOT_A_SERVER),
+        launches=tuple(s for s in (*(s for s, _ in serves), *unknown, *alone)
+                       if id(s) not in joined and s.launcher not in _NOT_A_SERVER),
         value_of={id(s): v for s, v in serves},
         reach=Reachability(route for file_facts in all_facts for route in file_facts.routes),
     )

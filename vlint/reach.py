@@ -133,6 +133,10 @@ class Reachability:
         endpoint = parse_endpoint(request.endpoint)
         if endpoint is not None:
             picked, how = self._by_endpoint(endpoint, pool)
+            if len(picked) > 1:  # a docs tree documents one server per page, all on the default port
+                near, where = self._near(request.location.path, picked)
+                if near:
+                    picked, how = near, f"{how} and {where}"
             if picked:
                 sure: Confidence = "high" if len(picked) == 1 and (endpoint.local or how.startswith("by host")) \
                     else "medium"
@@ -155,19 +159,30 @@ class Reachability:
         by_port = tuple(c for c in pool if endpoint.port in self.addresses(c)[1])
         return by_port, f"by port {endpoint.port}"
 
-    def _by_place(self, path: str, pool: Sequence[Serve], scope: str) -> Reach:
-        if len(pool) == 1 and scope == "project":
-            return Reach(tuple(pool), "as the only launch in the project", "high")
+    @staticmethod
+    def _near(path: str, pool: Sequence[Serve], *, above: bool = False) -> tuple[tuple[Serve, ...], str]:
+        """The launches of `pool` in the request's file, else under its folder, else (`above`) under the
+        nearest folder above that holds some; and where that is."""
         same_file = tuple(c for c in pool if c.location.path == path)
         if same_file:
-            return Reach(same_file, "as a launch in the same file", "medium")
+            return same_file, "as a launch in the same file"
         folder = dirname(path)
         while folder:
             inside = tuple(c for c in pool if c.location.path.startswith(folder + "/"))
             if inside:
                 where = "as a launch in the same folder" if folder == dirname(path) else \
                     f"as a launch in `{folder}/`, a folder above it"
-                return Reach(inside, where, "medium")
+                return inside, where
+            if not above:
+                break
             folder = dirname(folder)
+        return (), ""
+
+    def _by_place(self, path: str, pool: Sequence[Serve], scope: str) -> Reach:
+        if len(pool) == 1 and scope == "project":
+            return Reach(tuple(pool), "as the only launch in the project", "high")
+        near, where = self._near(path, pool, above=True)
+        if near:
+            return Reach(near, where, "medium")
         what = "as any launch in the project" if scope == "project" else f"as any launch {scope}"
         return Reach(tuple(pool), what, "low" if scope == "project" else "medium")

@@ -132,13 +132,14 @@ class CheckContext:
         """The request as a use of a base model, or None. A request that reaches only nominal launches (a
         simulator image, `--load-format dummy`, a headless worker) is not judged; of several models behind
         one alias, the first base one is reported and the ambiguity is said in the evidence, at lower
-        confidence."""
+        confidence. A request that asks the server for its model and reaches only "any launch in the
+        project" is reported when every model those launches serve is base (whichever it reaches)."""
         if self._all_nominal(linked.via):
             return None
         verdicts = [(m, self.classify(m)) for m in dict.fromkeys(linked.candidates or (linked.model,))]
         base = [(m, c) for m, c in verdicts if c.kind == "base"]
-        if not base:
-            return None
+        if not base or linked.reach_confidence == "low" and len(base) < len(verdicts):
+            return None  # linked only as "any launch in the project", among other models: no evidence
         model, cls = base[0]
         request = linked.request
         evidence = [_model_line(linked.model, linked.model_value, linked.model_value.location), *cls.evidence]
