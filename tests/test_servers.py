@@ -190,3 +190,39 @@ def test_dockerfile_cmd_on_a_server_image():
     assert [(s.launcher, s.model.literal, s.location.line) for s in (*shell_form, *exec_form)] == [
         ("text-generation-inference", "tiiuae/falcon-7b", 2), ("llama.cpp server", "/models/model.gguf", 3)]
     assert exec_form[0].served_names == ("assistant",)
+
+
+def test_an_alias_label_binds_the_name_even_without_a_readable_launch(project):
+    # AIBrix routes `model` to pods labelled `model.aibrix.ai/name`; its samples run a mock image there.
+    workload = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+          labels: {{model.aibrix.ai/name: "{alias}", model.aibrix.ai/port: "8000"}}
+        spec:
+          template:
+            metadata:
+              labels: {{model.aibrix.ai/name: "{alias}"}}
+            spec:
+              containers:
+                - name: llm-engine
+                  image: {image}
+                  {command}
+    """
+    root = project({
+        "mock.yaml": workload.format(name="mock", alias="llama2-7b", image="aibrix/vllm-mock:nightly",
+                                     command='command: ["python3", "app.py"]'),
+        "real.yaml": workload.format(name="real", alias="mistral-base", image="vllm/vllm-openai:v0.8.0",
+                                     command='args: ["--model", "mistralai/Mistral-7B-v0.1"]'),
+        "README.md": """
+            ```bash
+            curl http://<GATEWAY_IP>/v1/chat/completions -d '{"model": "llama2-7b", "messages": []}'
+            curl http://<GATEWAY_IP>/v1/chat/completions -d '{"model": "mistral-base", "messages": []}'
+            ```
+        """,
+    })
+    result = scan_dir(root)
+    # llama2-7b is served by the mock (model unknown): no guess; mistral-base by the real vLLM pod
+    assert rule_lines(result) == [("VL001", "README.md", 3)]
+    assert result.findings[0].model == "mistralai/Mistral-7B-v0.1"

@@ -204,6 +204,7 @@ class _Linker:
     launch is reached (`vlint.reach`)."""
 
     aliases: dict[str, list[tuple[Serve, Value]]]
+    unknown_aliases: dict[str, list[Serve]]  # names served by launches whose model is not known
     serves_of_model: dict[str, tuple[Serve, ...]]
     launches: tuple[Serve, ...]  # every launch a request can reach (config files that were joined, batch runs out)
     value_of: dict[int, Value]
@@ -213,8 +214,15 @@ class _Linker:
 
     def _alias(self, request: Request, name: str) -> tuple[tuple[Serve, ...], tuple[str, ...], Value] | None:
         """The launches serving `name` as an alias (of the request's context first, narrowed by its URL when
-        that picks some out), their models, and the first one's model; None when no launch serves it."""
+        that picks some out), their models, and the first one's model; None when no launch serves it. A
+        launch whose model is not known but that serves the name counts too: its model shows as unknown."""
         hits = self.aliases.get(name.lower(), [])
+        unknown = self.unknown_aliases.get(name.lower(), [])
+        if not hits and unknown:
+            shown = _unknown_model(unknown[0])
+            return tuple(unknown), tuple(_unknown_model(s) for s in unknown), Value(
+                shown, unknown[0].location, note=f"served as `{name}` by {unknown[0].launcher} at "
+                                                 f"{unknown[0].location}, whose model is not known")
         if not hits:
             return None
         # A README documenting another model under the same alias must not make real code ambiguous.
@@ -224,7 +232,9 @@ class _Linker:
             hits = [h for h in hits if any(h[0] is s for s in narrowed)]
         first_serve, first_value = hits[0]
         note = f"served as `{name}` by {first_serve.launcher} at {first_serve.location}"
-        return tuple(s for s, _ in hits), tuple(str(v.literal) for _, v in hits), replace(first_value, note=note)
+        return ((*(s for s, _ in hits), *unknown), (*(str(v.literal) for _, v in hits),
+                                                   *(_unknown_model(s) for s in unknown)),
+                replace(first_value, note=note))
 
     def named(self, request: Request, value: Value) -> LinkedRequest:
         """A request that names its model: through a served alias, else directly (with the launches of that
@@ -296,8 +306,13 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_s
     serves_of_model: dict[str, list[Serve]] = {}  # one pass, not one per request (10k-file trees)
     for serve, served in serves:
         serves_of_model.setdefault(str(served.literal).lower(), []).append(serve)
+    unknown_aliases: dict[str, list[Serve]] = {}
+    for serve in (*unknown, *alone):
+        for name in serve.served_names:
+            unknown_aliases.setdefault(name.strip().lower(), []).append(serve)
     linker = _Linker(
         aliases=aliases,
+        unknown_aliases=unknown_aliases,
         serves_of_model={model: tuple(found) for model, found in serves_of_model.items()},
         launches=tuple(s for s in (*(s for s, _ in serves), *unknown, *alone)
                        if id(s) not in joined and s.launcher not in _NOT_A_SERVER),

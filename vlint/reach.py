@@ -142,9 +142,12 @@ class Reachability:
                     else "medium"
                 return Reach(picked, how, sure)
             unknown = [c for c in pool if not self.addresses(c)[1]]
-            if endpoint.port is not None and not unknown and not endpoint.internal:
+            if scope == "project" and endpoint.port is not None and not unknown and not endpoint.internal:
                 return Reach((), f"no launch listens on port {endpoint.port}", "low")
-            pool = unknown or pool  # an internal name may map its port (a Service, a proxy): place decides
+            if scope == "project":  # an internal name may map its port (a Service, a proxy): place decides
+                pool = unknown or pool
+            # A request naming its model may go through a router the project starts some other way: the
+            # model's launches stay candidates, by place.
         return self._by_place(request.location.path, pool, scope)
 
     def _by_endpoint(self, endpoint: Endpoint, pool: Sequence[Serve]) -> tuple[tuple[Serve, ...], str]:

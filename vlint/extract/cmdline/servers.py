@@ -68,6 +68,7 @@ class ServerData:
     vllm_port: Source
     vllm_port_default: int
     local_hosts: frozenset[str]
+    alias_labels: tuple[str, ...]
 
 
 def _source(entry: Any) -> Source:
@@ -116,6 +117,7 @@ def server_data() -> ServerData:
         vllm_port=_source(vllm_port),
         vllm_port_default=int(vllm_port.get("default", 8000)),
         local_hosts=frozenset(str(h).lower() for h in data.get("local_hosts") or ()),
+        alias_labels=tuple(data.get("alias_labels") or ()),
     )
 
 

@@ -11,7 +11,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -23,7 +23,7 @@ from vlint.extract.yaml.compose import compose_service
 from vlint.extract.yaml.context import YamlDoc
 from vlint.extract.yaml.generic import doc_env, generic
 from vlint.extract.yaml.helm import production_stack
-from vlint.extract.yaml.k8s import collect_config_map, pod_labels, service_route
+from vlint.extract.yaml.k8s import collect_config_map, label_launches, service_route
 from vlint.extract.yaml.kserve import kserve
 from vlint.extract.yaml.kubeai import kubeai
 from vlint.extract.yaml.litellm import litellm
@@ -127,9 +127,8 @@ def document(root: Node, doc: YamlDoc, nested: bool = False) -> None:
         return
     before = len(doc.facts.serves)
     _dialects(root, doc, kind, api, nested)
-    if api and len(doc.facts.serves) > before:  # a Kubernetes workload's launches: its pods' labels
-        labels = pod_labels(root)
-        doc.facts.serves[before:] = [replace(s, labels=labels) for s in doc.facts.serves[before:]]
+    if api:  # a Kubernetes object: its launches get its pods' labels
+        doc.facts.serves[before:] = label_launches(root, doc, doc.facts.serves[before:], kind)
 
 
 def _dialects(root: MappingNode, doc: YamlDoc, kind: str, api: str, nested: bool) -> None:

@@ -9,12 +9,12 @@ from dataclasses import replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from vlint.extract.cmdline.servers import parse_port
+from vlint.extract.cmdline.servers import parse_port, server_data
 from vlint.extract.yaml.argv import command_tokens, run_argv, run_image
 from vlint.extract.yaml.context import YamlDoc
 from vlint.extract.yaml.masking import is_templated
 from vlint.extract.yaml.nodes import get, mapping_items, scalar, seq, text_of, walk
-from vlint.facts import EnvBinding, Route, Value
+from vlint.facts import EnvBinding, Route, Serve, Value
 
 _K8S_VAR_RE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
@@ -94,17 +94,35 @@ def k8s_container(node: MappingNode, doc: YamlDoc) -> None:
     run_argv(doc, pairs, env, image if command is None else None, shell_rewrite=_k8s_expand(env))
 
 
-def pod_labels(root: Node) -> tuple[tuple[str, str], ...]:
+def pod_labels(root: Node) -> dict[str, tuple[str, ScalarNode]]:
     """The labels of a workload's pods (every literal `labels:` mapping in the document: the pod template's
-    and the object's own), for the Services that select them."""
-    labels: dict[str, str] = {}
+    and the object's own), for the Services that select them, with the node of each value."""
+    labels: dict[str, tuple[str, ScalarNode]] = {}
     for key, node, _parent in walk(root):
         if key == "labels" and isinstance(node, MappingNode):
             for name, _key, value in mapping_items(node):
                 raw = scalar(value)
                 if isinstance(value, ScalarNode) and raw is not None and not is_templated(str(raw)):
-                    labels[name] = str(raw)
-    return tuple(sorted(labels.items()))
+                    labels.setdefault(name, (str(raw), value))
+    return labels
+
+
+def label_launches(root: Node, doc: YamlDoc, serves: list[Serve], kind: str) -> list[Serve]:
+    """A workload's launches with its pods' labels (for Services) and the names an alias label gives them
+    (`rules/servers.yaml` `alias_labels`). An object that carries an alias label but shows no launch vlint
+    reads (a mock image, a LoRA adapter object) still serves that name: a launch whose model is unknown."""
+    if not serves and not any(key in doc.original for key in server_data().alias_labels):
+        return serves  # (the walk for labels is only needed for a launch, or an object that names a model)
+    labels = pod_labels(root)
+    names = [(labels[key][0], labels[key][1]) for key in server_data().alias_labels if key in labels]
+    pairs = tuple(sorted((key, value) for key, (value, _node) in labels.items()))
+    if not serves and names:
+        return [Serve(location=doc.loc(names[0][1]), model=None, launcher=f"{kind or 'object'} labelled "
+                      f"{next(k for k in server_data().alias_labels if k in labels)}",
+                      served_names=tuple(n for n, _ in names), labels=pairs)]
+    extra = tuple(n for n, _ in names)
+    return [replace(s, labels=pairs, served_names=tuple(dict.fromkeys((*s.served_names, *extra))))
+            for s in serves]
 
 
 def service_route(root: Node, doc: YamlDoc) -> None:
