@@ -5,6 +5,8 @@ request, not two redirections. The README and reST shapes are those of Kubernete
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import scan_dir
 from vlint.extract.placeholders import mask_placeholders
@@ -107,3 +109,24 @@ def test_shell_script_placeholder(project):
     })
     [finding] = scan_dir(root).findings
     assert (finding.rule, finding.line, finding.column) == ("VL001", 3, 1)
+
+
+_PIECES = st.sampled_from(["<", ">", "<<", "'", '"', "\\", "#", " ", "\n", "a", "host-1", "<service-ip>", ":80",
+                           "$(", ")", "<in>out", "http://"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_masking_changes_only_angle_brackets_and_keeps_every_column(text):
+    masked = mask_placeholders(text)
+    assert len(masked) == len(text)
+    assert all(a == b or (a, b) in (("<", "‹"), (">", "›")) for a, b in zip(text, masked, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_endpoint_parsing_never_raises(url):
+    from vlint.reach import parse_endpoint
+
+    endpoint = parse_endpoint(url)
+    assert endpoint is None or endpoint.port is None or 0 < endpoint.port < 65536

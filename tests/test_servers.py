@@ -226,3 +226,10 @@ def test_an_alias_label_binds_the_name_even_without_a_readable_launch(project):
     # llama2-7b is served by the mock (model unknown): no guess; mistral-base by the real vLLM pod
     assert rule_lines(result) == [("VL001", "README.md", 3)]
     assert result.findings[0].model == "mistralai/Mistral-7B-v0.1"
+
+
+def test_modelfiles_are_discovered():
+    from vlint.discover import kind_of_name
+
+    assert [kind_of_name(n) for n in ("Modelfile", "Modelfile.base", "qwen.modelfile", "model.py")] == [
+        "modelfile", "modelfile", "modelfile", "python"]

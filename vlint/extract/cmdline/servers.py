@@ -19,7 +19,7 @@ from typing import Any
 
 from vlint.extract.cmdline.context import CommandContext, value_token
 from vlint.extract.positions import Token
-from vlint.facts import Location, Serve, Value
+from vlint.facts import Serve, Value
 from vlint.knowledge import load_data
 
 SERVER_DATA = "servers.yaml"
@@ -313,8 +313,3 @@ def _nominal(spec: ServerSpec, argv: _Argv, ctx: CommandContext) -> str | None:
         if found is not None and found[1] is not None and (ctx.literal(found[1]) or "").lower() in values:
             return f"{flag} {ctx.literal(found[1])}: no real weights are loaded, the model name is nominal"
     return None
-
-
-def at(location: Location) -> Token:
-    """A token standing for an image's entrypoint, where the image is named."""
-    return Token("", location, True)

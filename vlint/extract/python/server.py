@@ -43,7 +43,7 @@ def served_model(resolver: Resolver, node: cst.BaseExpression, line: int) -> Val
         source = listing.value  # type: ignore[attr-defined]
     else:
         return None
-    shown = _listing(resolver, source, line, 0)
+    shown = _listing(resolver, source, line)
     if shown is None:
         return None
     position = resolver.positions.start(node)
@@ -69,42 +69,45 @@ def _index(node: cst.Subscript) -> object:
     return int(value.value) if isinstance(value, cst.Integer) and value.value.isdigit() else None
 
 
-def _listing(resolver: Resolver, node: cst.BaseExpression, line: int, hops: int) -> str | None:
-    """How the server's model list is asked for, when `node` is that list: a `models.list()` call (awaited or
-    not), a GET of `.../models` read with `.json()`, or a name bound to one of them."""
-    if hops > _MAX_HOPS:
-        return None
-    if isinstance(node, cst.Await):
-        return _listing(resolver, node.expression, line, hops + 1)
-    if isinstance(node, cst.Name):
-        binding = resolver.scope.lookup(node.value, line)
-        if binding is None or binding.node is None:
-            return None
-        return _listing(resolver, binding.node, binding.line, hops + 1)
-    if not isinstance(node, cst.Call):
-        return None
-    chain = [part for part in attribute_chain(node.func) if part != "()"]
-    if any(tuple(chain[-2:]) == listing for listing in _LISTINGS):
-        return ".".join(chain[-2:]) + "()"
-    if chain[-1:] == ["json"] and isinstance(node.func, cst.Attribute):
-        return _models_get(resolver, node.func.value, line, hops + 1)
+def _call_behind(resolver: Resolver, node: cst.BaseExpression, line: int) -> tuple[cst.Call, int] | None:
+    """The call an expression stands for: itself, awaited, or what a name is bound to (a few hops)."""
+    for _ in range(_MAX_HOPS):
+        if isinstance(node, cst.Await):
+            node = node.expression
+        elif isinstance(node, cst.Name):
+            binding = resolver.scope.lookup(node.value, line)
+            if binding is None or binding.node is None:
+                return None
+            node, line = binding.node, binding.line
+        else:
+            return (node, line) if isinstance(node, cst.Call) else None
     return None
 
 
-def _models_get(resolver: Resolver, node: cst.BaseExpression, line: int, hops: int) -> str | None:
+def _listing(resolver: Resolver, node: cst.BaseExpression, line: int) -> str | None:
+    """How the server's model list is asked for, when `node` is that list: a `models.list()` call (awaited or
+    not), a GET of `.../models` read with `.json()`, or a name bound to one of them."""
+    found = _call_behind(resolver, node, line)
+    if found is None:
+        return None
+    call, line = found
+    chain = [part for part in attribute_chain(call.func) if part != "()"]
+    if any(tuple(chain[-2:]) == listing for listing in _LISTINGS):
+        return ".".join(chain[-2:]) + "()"
+    if chain[-1:] == ["json"] and isinstance(call.func, cst.Attribute):
+        return _models_get(resolver, call.func.value, line)
+    return None
+
+
+def _models_get(resolver: Resolver, node: cst.BaseExpression, line: int) -> str | None:
     """`requests.get(url)` (or a name bound to it) where the URL ends with `/models`."""
-    if hops > _MAX_HOPS:
+    found = _call_behind(resolver, node, line)
+    if found is None:
         return None
-    if isinstance(node, cst.Await):
-        return _models_get(resolver, node.expression, line, hops + 1)
-    if isinstance(node, cst.Name):
-        binding = resolver.scope.lookup(node.value, line)
-        if binding is None or binding.node is None:
-            return None
-        return _models_get(resolver, binding.node, binding.line, hops + 1)
-    if not isinstance(node, cst.Call) or not node.args or attribute_chain(node.func)[-1] not in _GETS:
+    call, line = found
+    if not call.args or attribute_chain(call.func)[-1] not in _GETS:
         return None
-    url = resolver.value_of(node.args[0].value, line)
+    url = resolver.value_of(call.args[0].value, line)
     if url is None or not isinstance(url.literal, str):
         return None
     if url.literal.split("?", 1)[0].rstrip("/").endswith("/models"):
