@@ -98,6 +98,24 @@ def test_launches_in_the_same_folder_are_medium_and_any_launch_is_low(project):
     assert not any(path == "jobs/client.py" for path, _ in findings)
 
 
+def test_several_launches_on_its_port_with_different_models_are_no_evidence(project):
+    """vLLM's docs shape: many pages each launch some model on :8000 and each client asks the server for its
+    model. One base launch among instruct ones does not say which this client meets."""
+    root = project({
+        "mixed/a.sh": "vllm serve facebook/opt-125m\n",
+        "mixed/b.sh": "vllm serve Qwen/Qwen3-8B\n",
+        "mixed/client.py": OPENAI_CLIENT.format(base="http://localhost:8000/v1"),
+        "only_base/a.sh": "vllm serve facebook/opt-125m --port 8001\n",
+        "only_base/b.sh": "vllm serve Qwen/Qwen2.5-7B --port 8001\n",
+        "only_base/client.py": OPENAI_CLIENT.format(base="http://localhost:8001/v1"),
+    })
+    by_path = {f.path: f for f in scan_dir(root).findings}
+    assert "mixed/client.py" not in by_path
+    # Every launch it may reach serves a base model: whichever it meets, it chats with a base model.
+    assert by_path["only_base/client.py"].rule == "VL001"
+    assert any("several launches with different models" in e for e in by_path["only_base/client.py"].evidence)
+
+
 def test_unknown_url_falls_back_to_the_folder_then_to_any_launch(project):
     client = OPENAI_CLIENT.format(base="{base}").replace('"{base}"', 'os.environ["OPENAI_BASE_URL"]')
     client = "import os\n" + client

@@ -132,14 +132,15 @@ class CheckContext:
         """The request as a use of a base model, or None. A request that reaches only nominal launches (a
         simulator image, `--load-format dummy`, a headless worker) is not judged; of several models behind
         one alias, the first base one is reported and the ambiguity is said in the evidence, at lower
-        confidence. A request that asks the server for its model and reaches only "any launch in the
-        project" is reported when every model those launches serve is base (whichever it reaches)."""
+        confidence. A request that asks the server for its model is reported only when every model the
+        launches it may reach serve is base (whichever it reaches): of several launches on its port or in its
+        folder, one base model among instruct ones is no evidence that this request meets it."""
         if self._all_nominal(linked.via):
             return None
         verdicts = [(m, self.classify(m)) for m in dict.fromkeys(linked.candidates or (linked.model,))]
         base = [(m, c) for m, c in verdicts if c.kind == "base"]
-        if not base or linked.reach_confidence == "low" and len(base) < len(verdicts):
-            return None  # linked only as "any launch in the project", among other models: no evidence
+        if not base or linked.reach_confidence is not None and len(base) < len(verdicts):
+            return None  # it asks the server, and the launches it may reach serve other models too: no evidence
         model, cls = base[0]
         request = linked.request
         evidence = [_model_line(linked.model, linked.model_value, linked.model_value.location), *cls.evidence]
