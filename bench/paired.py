@@ -104,7 +104,7 @@ def report(scenario: str, samples: dict[str, list[Sample]]) -> None:
     old, new = samples["old"], samples["new"]
 
     def ratio(attr: str) -> float:
-        return statistics.median(getattr(n, attr) / getattr(o, attr) for o, n in zip(old, new))
+        return statistics.median(getattr(n, attr) / getattr(o, attr) for o, n in zip(old, new, strict=True))
 
     def med(series: list[Sample], attr: str) -> float:
         return statistics.median(getattr(s, attr) for s in series)
