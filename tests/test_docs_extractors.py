@@ -498,7 +498,7 @@ def test_remap_facts_moves_every_location_and_sets_the_context() -> None:
 
 def test_the_pre_check_words_cover_every_snippet_extractor() -> None:
     """If an extractor learns a new trigger word, the docs pre-check must learn it too."""
-    from vlint.extract.cmdline.heads import LAUNCH_WORDS as _TRIGGERS
+    from vlint.extract.cmdline.heads import launch_words
     from vlint.extract.python.catalogue import catalogue
     from vlint.extract.python.prefilter import clauses_by_path
     from vlint.extract.yaml.document import RELEVANT_WORDS as _RELEVANT_WORDS
@@ -515,7 +515,7 @@ def test_the_pre_check_words_cover_every_snippet_extractor() -> None:
     python_missing = [c for path in ("calls", "engine", "http") for c in paths[path] if not clause_covered(c)]
     missing = [
         w
-        for w in (*_TRIGGERS, *_RELEVANT_WORDS, '"model"')
+        for w in (*launch_words(), *_RELEVANT_WORDS, '"model"')
         if w not in ("env", "variables") and not covered(w)
     ]
     assert missing == [] and python_missing == []

@@ -305,7 +305,9 @@ def test_docker_simulator_image_is_nominal():
 
 def test_docker_non_vllm_images():
     assert no_facts("docker run -p 11434:11434 ollama/ollama")
-    assert no_facts("docker run ghcr.io/huggingface/text-generation-inference --model-id M")
+    # another server's image is that server's launch (rules/servers.yaml), never a vLLM one
+    assert serve_of("docker run ghcr.io/huggingface/text-generation-inference --model-id M").launcher == \
+        "text-generation-inference"
     # a generic image running vllm explicitly is a real launch
     assert serve_of("docker run --gpus all pytorch/pytorch:2.3 vllm serve M").model.literal == "M"
     assert no_facts("docker ps")

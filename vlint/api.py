@@ -74,7 +74,7 @@ def _extract_paths(paths: Sequence[str | Path], config: Config, cwd: Path, suppr
         store, manifest = (cache.store, cache.manifest) if cache is not None else (None, None)
         for facts, text in extract_all(sources, config, store=store, manifest=manifest,
                                        while_waiting=_prepare_rules):
-            if facts.serves or facts.requests or facts.env or facts.errors or facts.runs:
+            if not facts.says_nothing:
                 kept.append(facts)
             if text is not None:
                 suppressions.add_file(facts.path, text)

@@ -78,6 +78,8 @@ def kind_of_name(name: str, head: bytes | None = None) -> str | None:
         return "dockerfile"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return "dotenv"
+    if lower == "modelfile" or lower.startswith("modelfile.") or lower.endswith(".modelfile"):
+        return "modelfile"  # Ollama
     suffix = _suffix(name)
     if suffix in SUFFIX_KINDS:
         return SUFFIX_KINDS[suffix]

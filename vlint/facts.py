@@ -48,6 +48,9 @@ class Value:
     # The command-line options of the program this value is read from (`model_name_or_path`, dashes as
     # underscores): a run of the program that passes one gives the value (`ScriptRun`, joined in link).
     options: tuple[str, ...] = ()
+    # The model id is asked of the server at run time (`client.models.list().data[0].id`): whatever the
+    # launches the request reaches serve (joined in link).
+    served_model: bool = False
 
     @property
     def known(self) -> bool:
@@ -65,12 +68,18 @@ class Value:
 
     def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
         return replace(self, literal=literal, note=note, location=location or self.location, env=None,
-                       is_default=False, symbol=None, options=())
+                       is_default=False, symbol=None, options=(), served_model=False)
 
 
 @dataclass(frozen=True)
 class Serve:
-    """A model server launch: vLLM itself, or a proxy (LiteLLM, Ray Serve, KServe) that fronts one."""
+    """A model server launch: vLLM, another OpenAI-compatible server (SGLang, TGI, llama.cpp, Ollama,
+    LMDeploy; `launcher` names it), or a proxy (LiteLLM, Ray Serve, KServe) that fronts one.
+
+    `ports` and `hosts` say where clients reach it: the port it listens on (its flag or the server's
+    default) first, then published ports (`docker run -p`, compose `ports:`); the names it answers to
+    (a compose service, a container name). `labels` are a Kubernetes pod's, for the Services (`Route`)
+    that select it."""
 
     location: Location
     model: Value | None
@@ -85,6 +94,9 @@ class Serve:
     image: str | None = None
     tokenizer: str | None = None
     context: Context = "code"
+    ports: tuple[int, ...] = ()
+    hosts: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class Request:
     # Chat by hand: the chat-template call (`tokenizer.apply_chat_template`, as written) that made the prompt
     # of an offline `generate`, where it is.
     templated_by: Value | None = None
+    endpoint: str | None = None  # the URL or base URL it is sent to, as far as it is known
 
     @property
     def is_chat(self) -> bool:
@@ -171,6 +184,17 @@ class EnvBinding:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A name that reaches launches elsewhere: a Kubernetes Service, whose selector picks the pods (the
+    `labels` of a `Serve`) and whose `ports` clients call."""
+
+    name: str
+    location: Location
+    ports: tuple[int, ...] = ()
+    selector: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ParseError:
     path: str
     reason: str
@@ -194,6 +218,12 @@ class FileFacts:
     env: list[EnvBinding] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     runs: list[ScriptRun] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+
+    @property
+    def says_nothing(self) -> bool:
+        """No fact and no error: a file the scan need not keep (most files)."""
+        return not (self.serves or self.requests or self.env or self.errors or self.routes or self.runs)
 
     def extend(self, other: FileFacts) -> None:
         self.serves.extend(other.serves)
@@ -201,3 +231,4 @@ class FileFacts:
         self.env.extend(other.env)
         self.errors.extend(other.errors)
         self.runs.extend(other.runs)
+        self.routes.extend(other.routes)

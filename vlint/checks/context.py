@@ -132,13 +132,15 @@ class CheckContext:
         """The request as a use of a base model, or None. A request that reaches only nominal launches (a
         simulator image, `--load-format dummy`, a headless worker) is not judged; of several models behind
         one alias, the first base one is reported and the ambiguity is said in the evidence, at lower
-        confidence."""
+        confidence. A request that asks the server for its model is reported only when every model the
+        launches it may reach serve is base (whichever it reaches): of several launches on its port or in its
+        folder, one base model among instruct ones is no evidence that this request meets it."""
         if self._all_nominal(linked.via):
             return None
         verdicts = [(m, self.classify(m)) for m in dict.fromkeys(linked.candidates or (linked.model,))]
         base = [(m, c) for m, c in verdicts if c.kind == "base"]
-        if not base:
-            return None
+        if not base or linked.reach_confidence is not None and len(base) < len(verdicts):
+            return None  # it asks the server, and the launches it may reach serve other models too: no evidence
         model, cls = base[0]
         request = linked.request
         evidence = [_model_line(linked.model, linked.model_value, linked.model_value.location), *cls.evidence]
@@ -151,13 +153,20 @@ class CheckContext:
             evidence.append(f"and {len(linked.via) - _LAUNCHES_SHOWN} more launches serving it")
         if linked.ambiguous:
             others = ", ".join(f"`{m}` ({c.kind})" for m, c in verdicts)
-            evidence.append(f"the alias `{request.model.literal if request.model else model}` is served "
-                            f"by several launches with different models: {others}")
+            what = (f"the alias `{request.model.literal}` is served" if request.model and request.model.literal
+                    else "the server it asks for its model may be")
+            evidence.append(f"{what} by several launches with different models: {others}")
         confidence: str = cls.confidence
         if linked.ambiguous or linked.model_value.is_default:
             confidence = lower_confidence(confidence)
-        template = request.chat_template or next((s.chat_template for s in linked.via if s.chat_template), None) \
-            or self._instruct_tokenizer(linked.via)
+        if linked.reach_confidence is not None:  # the model is whatever the launches it reaches serve
+            confidence = min(confidence, linked.reach_confidence, key=CONFIDENCE_ORDER.__getitem__)
+        elif guess := _unbound_name(linked):
+            evidence.append(guess)
+            confidence = "low"
+        template, partial = self._template(request, linked.via)
+        if partial:
+            evidence.append(partial)
         if request.is_chat and template:  # chatting with a base model may be deliberate: said in every finding
             evidence.append(f"explicit chat template: {template}")
             confidence = lower_confidence(confidence)
@@ -166,6 +175,23 @@ class CheckContext:
                    *(r for serve in linked.via[:_LAUNCHES_SHOWN] for r in _related("launch", serve.location)))
         return BaseRequest(Site.of_request(request), model, cls, tuple(evidence), confidence, fix, template,
                            related, linked)
+
+    def _template(self, request: Request, via: tuple[Serve, ...]) -> tuple[str | None, str]:
+        """The chat template a request gets: its own, or the one every launch it reaches sets (explicitly, or
+        through an instruct tokenizer). Launches it does not reach say nothing about it; when only some of
+        those it may reach set one, that is said (second value) but chat through the others is not excused."""
+        if request.chat_template:
+            return request.chat_template, ""
+        templates = [(s, s.chat_template or self._instruct_tokenizer((s,))) for s in via]
+        set_on = [(s, t) for s, t in templates if t]
+        if set_on and len(set_on) == len(templates):
+            return set_on[0][1], ""
+        if set_on:
+            serve, template = set_on[0]
+            missing = next(s for s, t in templates if not t)
+            return None, (f"a chat template is set on the launch at {serve.location} ({template}) but not on the "
+                          f"one at {missing.location}, which this request may reach")
+        return None, ""
 
     def _base_serve(self, served: LinkedServe) -> BaseServe | None:
         serve = served.serve
@@ -222,6 +248,25 @@ class CheckContext:
         """A finding about a place rather than a model use (a suppression comment): certain, no evidence."""
         return Finding(rule=rule.code, name=rule.name, severity=rule.severity, confidence="high", path=path,
                        line=line, column=column, message=message, model="", model_kind="", evidence=[], api=None)
+
+
+_SERVER_APIS = frozenset({"chat", "completion"})
+
+
+def _unbound_name(linked: LinkedRequest) -> str:
+    """Why the model name of a request to a server is only a guess, or "": a name without an organisation
+    (`llama3.2-1B`, `qwen2.5-7b`) that no launch in the project serves may be the alias a server gives
+    another model (llama.cpp's `--alias`, an Ollama tag, `--served-model-name` elsewhere). Offline engines
+    load the name itself, and an Ollama tag (`llama3:text`) carries its own convention: neither is a guess."""
+    request = linked.request
+    if linked.via or request.api not in _SERVER_APIS or linked.candidates:
+        return ""
+    name = linked.model.strip()
+    if "/" in name or "\\" in name or ":" in name or name.startswith((".", "~")) or name.lower().endswith(".gguf"):
+        return ""
+    return (f"`{name}` names no organisation and no launch in the project serves it: it may be the alias a "
+            "server gives another model (llama.cpp `--alias`, an Ollama tag, `--served-model-name`), so the "
+            "name alone is a guess (low confidence)")
 
 
 def _related(label: str, location: Location | None) -> tuple[Related, ...]:

@@ -29,6 +29,7 @@ EXTRACTORS: dict[str, str] = {
     "rst": "vlint.extract.markdown:extract_rst",
     "notebook": "vlint.extract.notebook:extract_notebook",
     "text": "vlint.extract.text:extract_text",
+    "modelfile": "vlint.extract.modelfile:extract_modelfile",
 }
 
 WORD_CHECKS: dict[str, str] = {

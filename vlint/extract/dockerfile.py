@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from vlint.extract.cmdline.docker import image_kind
+from vlint.extract.cmdline.servers import image_server
 from vlint.extract.cmdline.variables import join_notes, resolve_text
 from vlint.extract.expansion import bounded, current_budget
 from vlint.extract.positions import PositionMap, Token
@@ -63,6 +64,7 @@ class _Stage:
     entrypoint: _Command | None = None
     cmd: _Command | None = None
     env_size: int = 0  # characters of `env`, what a stage inheriting it copies (see `_from`)
+    line: int = 1  # the FROM line
 
 
 @bounded
@@ -259,11 +261,12 @@ def _from(ins: _Instruction, global_args: dict[str, Value], named: Mapping[str, 
     image = str(image) if image is not None else raw_image
     parent = named.get(image.lower())
     if parent is None:
-        return _Stage(name, image)
+        return _Stage(name, image, line=ins.line)
     what = f"the ENV that stage {name or image!r} inherits from {parent.name!r}"
     if current_budget().refusal(parent.env_size, what, Location(path, ins.line)) is not None:
-        return _Stage(name, parent.image, {}, {}, parent.entrypoint, parent.cmd)
-    return _Stage(name, parent.image, dict(parent.env), {}, parent.entrypoint, parent.cmd, parent.env_size)
+        return _Stage(name, parent.image, {}, {}, parent.entrypoint, parent.cmd, line=ins.line)
+    return _Stage(name, parent.image, dict(parent.env), {}, parent.entrypoint, parent.cmd, parent.env_size,
+                  line=ins.line)
 
 
 def _command(ins: _Instruction, path: str) -> _Command:
@@ -354,14 +357,21 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
         _add(facts, serves, requests, image)
         return
     if cmd is None:
-        return  # nothing to run is said here (compose or k8s may give the command)
+        if image_server(image) is not None:  # TGI's image with `ENV MODEL_ID=...`: its entrypoint reads it
+            serves, requests = argv_facts([], env=env, image=image, anchor=Location(path, stage.line, 1))
+            _add(facts, serves, requests, image)
+        return  # nothing else to run is said here (compose or k8s may give the command)
     if cmd.exec_tokens is not None:
         serves, requests = argv_facts(list(cmd.exec_tokens), env=env, image=image, runs=facts.runs)
         _add(facts, serves, requests, image)
         return
-    if image_kind(image) in ("openai", "simulator") and cmd.instruction.text.lstrip().startswith("-"):
-        # `CMD --model X` on a vLLM image: the entrypoint `vllm serve` receives these words.
-        prefix = "vllm serve "
+    server = image_server(image)
+    entrypoint = "vllm serve" if image_kind(image) in ("openai", "simulator") else \
+        server.programs[0][0] if server is not None and server.programs and not server.programs[0][1] else None
+    if entrypoint is not None and cmd.instruction.text.lstrip().startswith("-"):
+        # `CMD --model X` on a vLLM image: the entrypoint `vllm serve` receives these words (on TGI's image,
+        # `text-generation-launcher`; on llama.cpp's `:server` image, `llama-server`).
+        prefix = entrypoint + " "
         first = cmd.instruction.pieces[0]
         positions = PositionMap.from_lines(
             [(first.line, first.col - len(prefix))] + [(p.line, p.col) for p in cmd.instruction.pieces[1:]]
@@ -371,7 +381,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
             replace(
                 s,
                 location=_first(cmd, path),
-                launcher="vllm serve",
+                launcher=s.launcher if server is not None else "vllm serve",
                 image=image,
                 nominal=s.nominal or _nominal(image),
             )

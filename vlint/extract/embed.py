@@ -69,6 +69,13 @@ RELEVANT_WORDS: tuple[str, ...] = (
     "chat",
     "generation",
     "served",
+    # programs and modules of the other servers (rules/servers.yaml) that hold none of the words above
+    "sglang",
+    "text-generation",
+    "llama-server",
+    "llama_cpp",
+    "ollama",
+    "lmdeploy",
 )
 
 
@@ -155,6 +162,8 @@ def remap_facts(facts: FileFacts, positions: PositionMap, path: str, context: st
     out.runs = [replace(r, location=positions.locate(path, r.location.line, r.location.column), context=context,
                         options=tuple((k, _remap_value(v, positions, path) or v) for k, v in r.options))
                 for r in facts.runs]
+    out.routes = [replace(r, location=positions.locate(path, r.location.line, r.location.column))
+                  for r in facts.routes]
     return out
 
 

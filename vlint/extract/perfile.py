@@ -148,7 +148,7 @@ def _kept_text(text: str | None) -> str | None:
 
 
 def _silent(facts: FileFacts, text: str | None) -> bool:
-    return text is None and not (facts.serves or facts.requests or facts.env or facts.errors or facts.runs)
+    return text is None and facts.says_nothing
 
 
 def entry_of(facts: FileFacts, text: str | None) -> str:

@@ -30,6 +30,7 @@ from vlint.extract.cmdline.dispatch import facts_from_argv
 from vlint.extract.cmdline.heads import may_launch, mentions_launch, mentions_program
 from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.expansion import bounded
+from vlint.extract.placeholders import mask_placeholders
 from vlint.extract.positions import PositionMap, Token
 from vlint.extract.shell_recovery import error_rows, repair_known_gaps, reparse_budget, statements
 from vlint.extract.shell_words import ansi_c, unescape_dq, unescape_word
@@ -93,6 +94,8 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # CRLF scripts: same lines, no `\r` in words or continuations
     commands = mentions_launch(text) or mentions_program(text)
+    if commands:
+        text = mask_placeholders(text)  # `curl http://<service-ip>:80/...` in docs: a word, not redirections
     if not commands and "=" not in text:
         return facts  # no launch, no request and no assignment: nothing to parse for
     src = text.encode("utf-8", "surrogatepass")

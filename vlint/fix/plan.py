@@ -46,6 +46,7 @@ class _Graph:
         self.by_site: dict[tuple[str, int, int], list[LinkedRequest | LinkedServe]] = {}
         self.request_sites: dict[int, NameSite | None] = {}
         self.serve_sites: dict[int, NameSite | None] = {}
+        self._components: dict[int, _Group] = {}
         for linked in project.requests:
             for serve in linked.via:
                 self.requests_of_serve.setdefault(id(serve), []).append(linked)
@@ -71,14 +72,29 @@ class _Graph:
         return found
 
     def group(self, start: Iterable[LinkedRequest | LinkedServe]) -> _Group:
+        """Everything joined to `start`: the union of its nodes' components (the links go both ways, so a
+        component found once serves every finding in it; vLLM's docs hold one of sixty launches)."""
+        groups = list({id(g): g for g in map(self._component, start)}.values())
+        if len(groups) == 1:
+            return groups[0]
+        union = _Group()
+        for g in groups:
+            union.requests.extend(g.requests)
+            union.serves.extend(g.serves)
+            for key, site in g.sites.items():
+                union.sites.setdefault(key, site)
+        return union
+
+    def _component(self, first: LinkedRequest | LinkedServe) -> _Group:
+        if id(first) in self._components:
+            return self._components[id(first)]
         group = _Group()
-        seen: set[int] = set()
-        todo = list(start)
+        todo = [first]
         while todo:
             node = todo.pop()
-            if id(node) in seen:
+            if id(node) in self._components:
                 continue
-            seen.add(id(node))
+            self._components[id(node)] = group
             if isinstance(node, LinkedRequest):
                 group.requests.append(node)
                 site = self.request_sites[id(node)]

@@ -100,9 +100,10 @@ def curl_command(argv: list[Token], ctx: CommandContext) -> None:
     if get:
         return
     api: Api | None = None
+    url: str | None = None
     for u in urls:
-        text = ctx.literal(u) or u.text
-        api = endpoint_api(text)
+        url = ctx.literal(u) or u.text
+        api = endpoint_api(url)
         if api:
             break
     url_unknown = not urls or all(is_reference(u.text) and ctx.literal(u) is None for u in urls)
@@ -139,7 +140,8 @@ def curl_command(argv: list[Token], ctx: CommandContext) -> None:
         api = "chat" if "messages" in body else "completion" if "prompt" in body else None
         if api is None:
             return
-    ctx.requests.append(_request_from_body(body, body_tok, body_file, argv[0], api, "curl", ctx))
+    request = _request_from_body(body, body_tok, body_file, argv[0], api, "curl", ctx)
+    ctx.requests.append(replace(request, endpoint=url))
 
 
 def _request_from_body(body: Any, body_tok: Token | None, body_file: str | None, head: Token, api: Api,

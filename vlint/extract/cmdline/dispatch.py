@@ -12,22 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from vlint.extract.cmdline.context import CommandContext, ShellReader, base_name, skip_options
+from vlint.extract.cmdline.context import CommandContext, ShellReader, base_name, skip_options, value_token
 from vlint.extract.cmdline.curl import curl_command
 from vlint.extract.cmdline.docker import docker_command, image_args
 from vlint.extract.cmdline.heads import ASSIGN_RE, CONTAINER_EXEC, PYTHON_RE, RUN_WRAPPERS, SHELLS, WRAPPERS
 from vlint.extract.cmdline.nested import nested_shell, shell_c, tmux_command
 from vlint.extract.cmdline.scripts import LAUNCHERS, launcher_program, python_program
+from vlint.extract.cmdline.servers import program_server, server_launch
 from vlint.extract.cmdline.vllm import python_module, vllm_command
 from vlint.extract.expansion import expansion_scope
 from vlint.extract.positions import PositionMap, Token
-from vlint.facts import Request, ScriptRun, Serve, Value
+from vlint.facts import Location, Request, ScriptRun, Serve, Value
 
 
 def facts_from_argv(argv: Sequence[Token], *, read_shell: ShellReader, env: Mapping[str, Value | None] | None = None,
                     context: str = "code", image: str | None = None, stdin: Token | None = None,
                     k8s_refs: bool = True, token_maps: Mapping[Token, tuple[str, PositionMap]] | None = None,
-                    nesting: int = 0, runs: list[ScriptRun] | None = None) -> tuple[list[Serve], list[Request]]:
+                    nesting: int = 0, runs: list[ScriptRun] | None = None, anchor: Location | None = None,
+                    process_env: Mapping[str, Value | None] | None = None) -> tuple[list[Serve], list[Request]]:
     """Serves and requests one command line stands for.
 
     `read_shell`: what reads a shell string found in argv (`bash -c "..."`); the shell extractor passes
@@ -39,14 +41,17 @@ def facts_from_argv(argv: Sequence[Token], *, read_shell: ShellReader, env: Mapp
     its position map, so `bash -c "..."` keeps reported lines true.
     `nesting`: how many shells deep this command line already is (nested shells stop at `MAX_NESTING`).
     `runs`: where the Python programs the command line runs go (`ScriptRun`s); not collected when None.
+    `anchor`: where the image is named, for an image run without argv (a server reading its model from
+    `process_env`, the container's environment when it is not `env`: compose `environment:`).
     """
     ctx = CommandContext(env or {}, context, k8s_refs, stdin, token_maps or {}, read_shell, _dispatch, nesting,
                          runs=runs if runs is not None else [])
     tokens = list(argv)
     with expansion_scope():
         if image is not None:
-            if tokens:
-                image_args(tokens, image, tokens[0].location, ctx, launcher="vllm serve")
+            where = tokens[0].location if tokens else anchor
+            if where is not None:
+                image_args(tokens, image, where, ctx, launcher="vllm serve", env=process_env)
         else:
             _dispatch(tokens, ctx, image=None, launcher=None)
     return ctx.serves, ctx.requests
@@ -64,9 +69,19 @@ def _dispatch(tokens: list[Token], ctx: CommandContext, *, image: str | None, la
     try:
         start = _command_start(tokens) if ctx.depth <= MAX_DEPTH else None
         if start is not None:
-            _command(tokens[start:], ctx, image=image, launcher=launcher)
+            _command(tokens[start:], ctx, image=image, launcher=launcher, assigned=_assignments(tokens[:start], ctx))
     finally:
         ctx.depth -= 1
+
+
+def _assignments(prefix: list[Token], ctx: CommandContext) -> dict[str, Value | None]:
+    """`NAME=value` words before a command: its environment on top of the shell's (`OLLAMA_HOST=... ollama`)."""
+    out: dict[str, Value | None] = {}
+    for tok in prefix:
+        if ASSIGN_RE.match(tok.text):
+            name, _, rest = tok.text.partition("=")
+            out[name] = ctx.value(value_token(tok, len(name) + 1, rest))
+    return out
 
 
 def _command_start(tokens: list[Token]) -> int | None:
@@ -117,7 +132,8 @@ def _after_double_dash(tokens: list[Token], i: int) -> int:
     return i + rest.index("--") + 1 if "--" in rest else len(tokens)
 
 
-def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launcher: str | None) -> None:
+def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launcher: str | None,
+             assigned: dict[str, Value | None]) -> None:
     head = base_name(argv[0])
     if head == "vllm":
         vllm_command(argv, ctx, image=image, launcher=launcher)
@@ -138,3 +154,6 @@ def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launc
         nested_shell(argv[skip_options(argv, 1, _SSH_VALUE_OPTIONS) + 1:], ctx)
     elif head == "tmux":
         tmux_command(argv, ctx)
+    elif (server := program_server(argv, head)) is not None:
+        spec, start = server
+        server_launch(spec, argv[0], argv[start:], ctx, image=image, env={**ctx.env, **assigned} if assigned else None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from vlint.extract.cmdline.context import base_name
 from vlint.extract.positions import Token
@@ -68,11 +69,20 @@ CONTAINER_EXEC = frozenset({"apptainer", "singularity"})
 
 
 def may_launch(command_name: str) -> bool:
-    """Could a command with this name (as written) start vLLM, send a request or run a Python program? No
-    false negatives."""
+    """Could a command with this name (as written) start a server, send a request or run a Python program?
+    No false negatives."""
     head = command_name.rsplit("/", 1)[-1]
     return (not head or "$" in head or "`" in head or head in _HEADS or head in WRAPPERS
-            or head in RUN_WRAPPERS or head in CONTAINER_EXEC or bool(PYTHON_RE.match(head)) or head.endswith(".py"))
+            or head in RUN_WRAPPERS or head in CONTAINER_EXEC or bool(PYTHON_RE.match(head)) or head.endswith(".py")
+            or head in server_programs())
+
+
+@lru_cache(maxsize=1)
+def server_programs() -> frozenset[str]:
+    """The executables that start a server of `rules/servers.yaml` (`llama-server`, `ollama`, ...)."""
+    from vlint.extract.cmdline.servers import server_data
+
+    return frozenset(name for spec in server_data().servers for name, _ in spec.programs)
 
 
 _HEADS = frozenset({"vllm", "curl", "docker", "podman", "nerdctl", "eval", "ssh", "tmux", "ray", "kubectl",
@@ -88,10 +98,12 @@ def is_command_head(tokens: Sequence[Token]) -> bool:
         return False
     head = base_name(tokens[i])
     return (head in ("vllm", "curl", "docker", "podman", "nerdctl", "torchrun", "accelerate", "deepspeed")
-            or head in SHELLS or bool(PYTHON_RE.match(head)) or head in WRAPPERS or head in RUN_WRAPPERS)
+            or head in SHELLS or bool(PYTHON_RE.match(head)) or head in WRAPPERS or head in RUN_WRAPPERS
+            or head in server_programs())
 
 
-# Every command read here names one of these (case-insensitive): a vLLM launch, curl, or a container run.
+# Every command read here names one of these (case-insensitive): a vLLM launch, curl, or a container run;
+# or it names a program or module of another server (`launch_words`).
 LAUNCH_WORDS = ("vllm", "curl", "docker", "podman", "nerdctl")
 
 
@@ -105,7 +117,15 @@ def mentions_program(text: str) -> bool:
     return any(word in text for word in PROGRAM_WORDS)
 
 
+@lru_cache(maxsize=1)
+def launch_words() -> tuple[str, ...]:
+    """`LAUNCH_WORDS` and the programs and modules of the servers in `rules/servers.yaml`."""
+    from vlint.extract.cmdline.servers import server_words
+
+    return (*LAUNCH_WORDS, *server_words())
+
+
 def mentions_launch(text: str) -> bool:
-    """Cheap pre-check: can this text hold a vLLM launch or an HTTP call we read? (no false negatives)"""
+    """Cheap pre-check: can this text hold a server launch or an HTTP call we read? (no false negatives)"""
     low = text.lower()
-    return any(word in low for word in LAUNCH_WORDS)
+    return any(word in low for word in launch_words())

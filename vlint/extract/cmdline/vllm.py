@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from vlint.extract.cmdline.context import CommandContext, value_token
 from vlint.extract.cmdline.flags import flag_table, normalize_flag
 from vlint.extract.cmdline.jsonbody import as_number, json_value, parse_json_body
+from vlint.extract.cmdline.servers import module_server, parse_port, server_data, server_launch
 from vlint.extract.cmdline.variables import has_opaque_args, is_reference, join_notes
 from vlint.extract.positions import Token
 from vlint.facts import Api, Request, Serve, Value
@@ -62,6 +63,9 @@ def python_module(argv: list[Token], ctx: CommandContext, *, image: str | None, 
         serve(head, rest, ctx, mode="legacy-module", launcher=launcher or f"python -m {module}", image=image)
     elif module in ("vllm.entrypoints.cli.main", "vllm"):
         vllm_command([head, *rest], ctx, image=image, launcher=launcher)
+    elif (server := module_server(module, rest)) is not None:  # SGLang, LMDeploy, llama-cpp-python, ...
+        spec, start = server
+        server_launch(spec, head, rest[start:], ctx, image=image)
 
 
 @dataclass
@@ -180,7 +184,21 @@ def serve(head: Token, args: Sequence[Token], ctx: CommandContext, *, mode: str,
         image=image,
         tokenizer=ctx.literal(tokenizer.values[0]) if tokenizer is not None and tokenizer.values else None,
         context=ctx.context,  # type: ignore[arg-type]
+        ports=_ports(flags, ctx, mode),
     ))
+
+
+def _ports(flags: list[_Flag], ctx: CommandContext, mode: str) -> tuple[int, ...]:
+    """The port the server listens on (`--port`, else vLLM's default); none for a batch run, and none when
+    the flag's value is not known."""
+    if mode == "run-batch":
+        return ()
+    data = server_data()
+    found = next((f for f in reversed(flags) if f.name in data.vllm_port.flags and f.values), None)
+    if found is None:
+        return (data.vllm_port_default,)
+    port = parse_port(ctx.literal(found.values[0]))
+    return (port,) if port is not None else ()
 
 
 def _model(head: Token, args: Sequence[Token], flags: list[_Flag], positionals: list[Token], ctx: CommandContext,

@@ -50,7 +50,7 @@ class HttpReader(FactReader):
             model=model, temperature=temperature, default_temperature=self.cat.http_default_temperature,
             messages=self._messages(body.get("messages"), line) if api == "chat" else None,
             chat_template="request chat_template" if "chat_template" in body else None,
-            max_tokens=max_tokens, scores=scores,
+            max_tokens=max_tokens, scores=scores, endpoint=url.literal,
         ))
 
     def _is_post(self, shape: HttpShape, positional: list[cst.BaseExpression],

@@ -45,7 +45,7 @@ class FactReader(Resolver):
             if "\x00" in literal or not literal:
                 return None
             return dataclasses.replace(value, literal=literal)
-        if value.env is not None or value.symbol is not None or value.options:
+        if value.env is not None or value.symbol is not None or value.options or value.served_model:
             return value
         return None
 

@@ -13,6 +13,7 @@ import libcst as cst
 
 from vlint.extract.python import callsites
 from vlint.extract.python.scopes import Binding, Collector, Scope, attribute_chain, dotted_name
+from vlint.extract.python.server import served_model
 from vlint.facts import Location, Value
 
 _T = TypeVar("_T")
@@ -189,6 +190,8 @@ class Resolver:
             return None
         if isinstance(node, cst.Call):
             return self._resolve_call_value(node, line, depth)
+        if isinstance(node, (cst.Attribute, cst.Subscript)) and (asked := served_model(self, node, line)) is not None:
+            return asked  # `client.models.list().data[0].id`: whatever the server serves (linked later)
         if isinstance(node, cst.Attribute):
             attribute = self._resolve_attribute(node, line, depth)
             if attribute is not None and attribute.location is None:

@@ -13,6 +13,7 @@ from vlint.extract.python.catalogue import CallSpec
 from vlint.extract.python.offline import OfflineReader
 from vlint.extract.python.rawhttp import HttpReader
 from vlint.extract.python.scopes import attribute_chain
+from vlint.extract.python.server import client_endpoint
 from vlint.facts import ParseError, Request, Value
 
 
@@ -85,6 +86,7 @@ class Extractor(HttpReader, OfflineReader):
             default_temperature=spec.default_temperature, messages=messages,
             prompt=prompt_value.literal if prompt_value and isinstance(prompt_value.literal, str) else None,
             chat_template=template, max_tokens=max_tokens, scores=scores,
+            endpoint=client_endpoint(self, node, keywords, line),
         ))
 
     # ---- launches from Python (subprocess argv lists, os.system strings) -------------------------

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from vlint.extract.cmdline.heads import SHELLS
+from vlint.extract.cmdline.servers import image_server
 from vlint.extract.positions import PositionMap, Token
 from vlint.extract.shell import extract_shell
 from vlint.extract.yaml.context import YamlDoc
@@ -98,8 +99,10 @@ def command_tokens(doc: YamlDoc, *parts: Node | None) -> list[tuple[Token, Scala
 
 
 def run_argv(doc: YamlDoc, pairs: list[tuple[Token, ScalarNode | None]], env: Mapping[str, Value],
-             image: str | None, shell_rewrite: Callable[[str], str] | None = None, k8s_refs: bool = True) -> None:
-    """An argv from YAML: `sh -c SCRIPT` goes to the shell extractor, anything else to the command-line families."""
+             image: str | None, shell_rewrite: Callable[[str], str] | None = None, k8s_refs: bool = True,
+             process_env: Mapping[str, Value] | None = None) -> None:
+    """An argv from YAML: `sh -c SCRIPT` goes to the shell extractor, anything else to the command-line families.
+    `process_env`: the container's environment when argv is not expanded with it (compose)."""
     texts = [tok.text for tok, _ in pairs]
     index = shell_script_index(texts)
     if index is not None:
@@ -114,8 +117,15 @@ def run_argv(doc: YamlDoc, pairs: list[tuple[Token, ScalarNode | None]], env: Ma
         return
     if not pairs:
         return
-    serves, requests = doc.argv([tok for tok, _ in pairs], env, image, k8s_refs=k8s_refs)
+    serves, requests = doc.argv([tok for tok, _ in pairs], env, image, k8s_refs=k8s_refs, process_env=process_env)
     doc.add(serves, requests)
+
+
+def run_image(doc: YamlDoc, image: str | None, anchor: Node, env: Mapping[str, Value]) -> None:
+    """A container given no command: the image's own entrypoint runs. Only a server image that reads its
+    model from the environment (TGI's `MODEL_ID`) can say what it serves."""
+    if image is not None and image_server(image) is not None:
+        doc.add(*doc.argv([], env, image, anchor=doc.loc(anchor), process_env=env))
 
 
 def serves_from_flags(doc: YamlDoc, tokens: list[Token], anchor: Location, env: Mapping[str, Value] | None = None,

@@ -1,4 +1,5 @@
-"""docker compose services: `entrypoint`/`command` with the image, and `environment:` bindings."""
+"""docker compose services: `entrypoint`/`command` with the image, `environment:` bindings, and the names and
+ports the service is reached at (its name, `container_name`, `ports:`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import re
 
 from yaml.nodes import Node, ScalarNode
 
-from vlint.extract.yaml.argv import command_tokens, run_argv
+from vlint.extract.cmdline.docker import port_mapping, published
+from vlint.extract.cmdline.servers import parse_port
+from vlint.extract.yaml.argv import command_tokens, run_argv, run_image
 from vlint.extract.yaml.context import YamlDoc
 from vlint.extract.yaml.masking import is_templated
 from vlint.extract.yaml.nodes import get, mapping_items, scalar, seq, text_of
@@ -33,7 +36,7 @@ def _compose_default(m: re.Match[str]) -> str:
     return m.group(3) if m.group(2) in ("-", ":-") and m.group(3) is not None else m.group(0)
 
 
-def _compose_environment(service: Node, doc: YamlDoc, sname: str) -> None:
+def _compose_environment(service: Node, doc: YamlDoc, sname: str) -> dict[str, Value]:
     node = get(service, "environment")
     note = f"environment of service {sname}"
     entries: list[tuple[str, Value]] = []
@@ -54,16 +57,38 @@ def _compose_environment(service: Node, doc: YamlDoc, sname: str) -> None:
             entries.append((name, Value(None, doc.loc(item), note=f"{note}: from host", env=name)))
     for name, value in entries:
         doc.facts.env.append(EnvBinding(name.strip(), value, scope=f"compose:{sname}"))
+    return {name.strip(): value for name, value in entries}
 
 
 def compose_service(sname: str, service: Node, doc: YamlDoc) -> None:
-    _compose_environment(service, doc, sname)
+    environment = _compose_environment(service, doc, sname)
     image = text_of(get(service, "image"))
     if image and "$" in image:
         image = _COMPOSE_VAR_RE.sub(_compose_default, image)
     entrypoint = get(service, "entrypoint")
     # Compose interpolates `${VAR:-default}` from the host environment and `.env`, not from the
-    # service's `environment:`: an empty env leaves each reference (with its default) to the linker.
+    # service's `environment:`: an empty env leaves each reference (with its default) to the linker. The
+    # server itself reads `environment:` (TGI's MODEL_ID): that is the process environment.
     pairs = command_tokens(doc, entrypoint, get(service, "command"))
+    before = len(doc.facts.serves)
     if pairs:
-        run_argv(doc, pairs, {}, None if entrypoint is not None else image, k8s_refs=False)
+        run_argv(doc, pairs, {}, None if entrypoint is not None else image, k8s_refs=False,
+                 process_env=environment)
+    elif entrypoint is None and get(service, "image") is not None:
+        run_image(doc, image, get(service, "image"), environment)  # type: ignore[arg-type]
+    names = [sname, *(n for n in (text_of(get(service, key)) for key in ("container_name", "hostname")) if n)]
+    doc.facts.serves[before:] = [published(s, _ports(service), names) for s in doc.facts.serves[before:]]
+
+
+def _ports(service: Node) -> list[tuple[int, int | None]]:
+    """`ports:` as (host port, container port): `"8080:8000"`, `8000`, `{published: 8080, target: 8000}`."""
+    out: list[tuple[int, int | None]] = []
+    for item in seq(get(service, "ports")):
+        if isinstance(item, ScalarNode):
+            mapping = port_mapping(str(scalar(item)))
+        else:
+            host, target = parse_port(text_of(get(item, "published"))), parse_port(text_of(get(item, "target")))
+            mapping = (host, target) if host is not None else None
+        if mapping is not None:
+            out.append(mapping)
+    return out

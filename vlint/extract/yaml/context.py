@@ -114,9 +114,10 @@ class YamlDoc:
         self.absorb(found)
 
     def argv(self, tokens: Sequence[Token], env: Mapping[str, Value] | None = None,
-             image: str | None = None, k8s_refs: bool = True) -> tuple[list[Serve], list[Request]]:
+             image: str | None = None, k8s_refs: bool = True, anchor: Location | None = None,
+             process_env: Mapping[str, Value] | None = None) -> tuple[list[Serve], list[Request]]:
         return argv_facts(list(tokens), env=env or {}, context="code", image=image, k8s_refs=k8s_refs,
-                          runs=self.facts.runs)
+                          runs=self.facts.runs, anchor=anchor, process_env=process_env)
 
     def absorb(self, found: FileFacts) -> None:
         self.facts.serves.extend(_untemplate_serve(s) for s in found.serves)

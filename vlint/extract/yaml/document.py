@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from vlint.extract.cmdline.heads import launch_words
 from vlint.extract.expansion import bounded
 from vlint.extract.yaml import branches
 from vlint.extract.yaml.compose import compose_service
 from vlint.extract.yaml.context import YamlDoc
 from vlint.extract.yaml.generic import doc_env, generic
 from vlint.extract.yaml.helm import production_stack
-from vlint.extract.yaml.k8s import collect_config_map
+from vlint.extract.yaml.k8s import collect_config_map, label_launches, service_route
 from vlint.extract.yaml.kserve import kserve
 from vlint.extract.yaml.kubeai import kubeai
 from vlint.extract.yaml.litellm import litellm
@@ -52,12 +53,16 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # spelled with YAML escapes ("mod\x65l"), which no real configuration does.
 RELEVANT_WORDS = ("vllm", "model", "chat", "generation", "curl", "/v1", "completions", "litellm",
                   "llm_config", "served", "env", "variables")
+# A Kubernetes Service holds none of them, but it says which launches a request to its name reaches.
+_SERVICE_RE = re.compile(r"^kind:[ \t]*[\"']?Service[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 def may_matter(text: str) -> bool:
-    """Can this text hold a fact? (the cheap rejection: no false negatives, see `RELEVANT_WORDS`)"""
+    """Can this text hold a fact? (the cheap rejection: no false negatives, see `RELEVANT_WORDS` and the
+    Services of `_SERVICE_RE`; other servers' programs count too: `launch_words`)"""
     low = text.lower()
-    return any(word in low for word in RELEVANT_WORDS)
+    return (any(word in low for word in RELEVANT_WORDS) or any(word in low for word in launch_words())
+            or ("service" in low and _SERVICE_RE.search(text) is not None))
 
 
 _DOC_MARKER_RE = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
@@ -117,6 +122,17 @@ def document(root: Node, doc: YamlDoc, nested: bool = False) -> None:
         return
     kind = text_of(get(root, "kind")) or ""
     api = text_of(get(root, "apiVersion")) or ""
+    if kind == "Service" and api == "v1":
+        service_route(root, doc)
+        return
+    before = len(doc.facts.serves)
+    _dialects(root, doc, kind, api, nested)
+    if api:  # a Kubernetes object: its launches get its pods' labels
+        doc.facts.serves[before:] = label_launches(root, doc, doc.facts.serves[before:], kind)
+
+
+def _dialects(root: MappingNode, doc: YamlDoc, kind: str, api: str, nested: bool) -> None:
+    """Hand a document to every dialect it is written in."""
     if kind == "ConfigMap" and not nested:
         _config_map(root, doc)
     if kind == "InferenceService":
@@ -235,7 +251,7 @@ def _reading(chunk: str, choice: branches.Choice) -> Reading | None:
 
 def merge_readings(facts: FileFacts, readings: list[FileFacts]) -> None:
     """What several readings of one document say, each fact once (the lines they share say the same)."""
-    for name in ("serves", "requests", "env", "errors"):
+    for name in ("serves", "requests", "env", "errors", "routes"):
         merged: list[object] = getattr(facts, name)
         seen: set[object] = set()
         for reading in readings:

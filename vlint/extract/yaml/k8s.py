@@ -1,4 +1,5 @@
-"""Kubernetes containers: `command`/`args` with the container's `env` (and same-file ConfigMaps)."""
+"""Kubernetes containers: `command`/`args` with the container's `env` (and same-file ConfigMaps); the pod labels
+and the Services that select them, so a request to `http://<service>:<port>` reaches its launches."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from dataclasses import replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from vlint.extract.yaml.argv import command_tokens, run_argv
+from vlint.extract.cmdline.servers import parse_port, server_data
+from vlint.extract.yaml.argv import command_tokens, run_argv, run_image
 from vlint.extract.yaml.context import YamlDoc
 from vlint.extract.yaml.masking import is_templated
-from vlint.extract.yaml.nodes import get, mapping_items, scalar, seq, text_of
-from vlint.facts import EnvBinding, Value
+from vlint.extract.yaml.nodes import get, mapping_items, scalar, seq, text_of, walk
+from vlint.facts import EnvBinding, Route, Serve, Value
 
 _K8S_VAR_RE = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
@@ -84,7 +86,53 @@ def k8s_container(node: MappingNode, doc: YamlDoc) -> None:
     env = k8s_env(node, doc, cname)
     command = get(node, "command")
     pairs = command_tokens(doc, command, get(node, "args"))
-    if not pairs:
-        return
     image = None if is_templated(image) else image
+    if not pairs:
+        if command is None and get(node, "image") is not None:
+            run_image(doc, image, get(node, "image"), env)  # type: ignore[arg-type]
+        return
     run_argv(doc, pairs, env, image if command is None else None, shell_rewrite=_k8s_expand(env))
+
+
+def pod_labels(root: Node) -> dict[str, tuple[str, ScalarNode]]:
+    """The labels of a workload's pods (every literal `labels:` mapping in the document: the pod template's
+    and the object's own), for the Services that select them, with the node of each value."""
+    labels: dict[str, tuple[str, ScalarNode]] = {}
+    for key, node, _parent in walk(root):
+        if key == "labels" and isinstance(node, MappingNode):
+            for name, _key, value in mapping_items(node):
+                raw = scalar(value)
+                if isinstance(value, ScalarNode) and raw is not None and not is_templated(str(raw)):
+                    labels.setdefault(name, (str(raw), value))
+    return labels
+
+
+def label_launches(root: Node, doc: YamlDoc, serves: list[Serve], kind: str) -> list[Serve]:
+    """A workload's launches with its pods' labels (for Services) and the names an alias label gives them
+    (`rules/servers.yaml` `alias_labels`). An object that carries an alias label but shows no launch vlint
+    reads (a mock image, a LoRA adapter object) still serves that name: a launch whose model is unknown."""
+    if not serves and not any(key in doc.original for key in server_data().alias_labels):
+        return serves  # (the walk for labels is only needed for a launch, or an object that names a model)
+    labels = pod_labels(root)
+    names = [(labels[key][0], labels[key][1]) for key in server_data().alias_labels if key in labels]
+    pairs = tuple(sorted((key, value) for key, (value, _node) in labels.items()))
+    if not serves and names:
+        return [Serve(location=doc.loc(names[0][1]), model=None, launcher=f"{kind or 'object'} labelled "
+                      f"{next(k for k in server_data().alias_labels if k in labels)}",
+                      served_names=tuple(n for n, _ in names), labels=pairs)]
+    extra = tuple(n for n, _ in names)
+    return [replace(s, labels=pairs, served_names=tuple(dict.fromkeys((*s.served_names, *extra))))
+            for s in serves]
+
+
+def service_route(root: Node, doc: YamlDoc) -> None:
+    """A Kubernetes Service: the name clients in the cluster call, its ports, and the pods it selects."""
+    name_node = get(get(root, "metadata"), "name")
+    name = text_of(name_node)
+    if not name or is_templated(name) or name_node is None:
+        return
+    selector = tuple(sorted((key, str(scalar(value))) for key, _k, value in mapping_items(get(get(root, "spec"),
+                                                                                              "selector"))
+                            if isinstance(value, ScalarNode) and scalar(value) is not None))
+    ports = [parse_port(text_of(get(item, "port"))) for item in seq(get(get(root, "spec"), "ports"))]
+    doc.facts.routes.append(Route(name, doc.loc(name_node), tuple(p for p in ports if p is not None), selector))
