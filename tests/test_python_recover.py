@@ -61,9 +61,50 @@ def test_a_notebook_export_reads_like_the_notebook():
     line), and the file is no error: it is what notebooks export."""
     facts = extract_python(NOTEBOOK_EXPORT, "notebook_export.py")
     assert facts.errors == []
-    assert [(r.location.line, r.api, r.model.literal, r.temperature.literal if r.temperature else None)
-            for r in facts.requests] == [(33, "chat", "Qwen/Qwen2.5-1.5B", 0.0)]  # `%time ...` is a magic
+    # `%time stmt` runs its statement: read at its own columns, past the magic.
+    assert [(r.location.line, r.location.column, r.api, r.model.literal,
+             r.temperature.literal if r.temperature else None) for r in facts.requests] == [
+        (32, 14, "chat", "Qwen/Qwen2.5-1.5B", None), (33, 10, "chat", "Qwen/Qwen2.5-1.5B", 0.0)]
     assert [(s.location.line, s.model.literal) for s in facts.serves] == [(25, "Qwen/Qwen2.5-1.5B")]
+
+
+def test_timing_magics_keep_their_statement_and_other_magics_do_not():
+    """`%time`/`%timeit`/`%prun` run the rest of the line (after their options) as Python; `%env`, `%matplotlib`
+    and an assigned `x = %time ...` do not give a statement to read."""
+    text = (
+        "!pip install openai\n"
+        "from openai import OpenAI\n"
+        "client = OpenAI()\n"
+        "%timeit -n 3 -r 1 -q client.completions.create(model='Qwen/Qwen2.5-7B', prompt='a', temperature=0)\n"
+        "%prun -s cumulative client.chat.completions.create(model='Qwen/Qwen2.5-7B', messages=[])\n"
+        "%env OPENAI_API_KEY=x\n"
+        "%matplotlib inline\n"
+        "t = %time client.chat.completions.create(model='meta-llama/Llama-2-7b-hf', messages=[])\n"
+        "%time\n"
+    )
+    facts = extract_python(text, "timing.py")
+    assert facts.errors == []
+    assert [(r.location.line, r.location.column, r.api, r.model.literal) for r in facts.requests] == [
+        (4, 22, "completion", "Qwen/Qwen2.5-7B"), (5, 21, "chat", "Qwen/Qwen2.5-7B")]
+
+
+def test_a_file_read_in_part_is_fixed_in_place(project, monkeypatch, capsys):
+    """`vlint scan --fix` on what was read of a notebook export and of a file with a broken statement (libcst
+    parses neither): the literal is swapped where the finding points, and every other byte stays."""
+    from vlint.cli import main
+
+    export = ("!pip install openai\nfrom openai import OpenAI\nclient = OpenAI()\n"
+              "%time r = client.chat.completions.create(model='meta-llama/Llama-2-7b-hf', messages=[])\n")
+    broken = ("from openai import OpenAI\n"
+              "OpenAI().chat.completions.create(model='meta-llama/Llama-2-13b-hf', messages=[])\n"
+              "def half(:\n    pass\n")
+    root = project({"export.py": export, "client.py": broken})
+    monkeypatch.chdir(root)
+    assert main(["scan", "--no-cache", "--fix", "--format", "concise"]) == 0  # an error entry alone fails nothing
+    out = capsys.readouterr()
+    assert "client.py:3: error: Python syntax error" in out.out and "Fixed 2 findings" in out.out + out.err
+    assert (root / "export.py").read_text() == export.replace("Llama-2-7b-hf", "Llama-2-7b-chat-hf")
+    assert (root / "client.py").read_text() == broken.replace("Llama-2-13b-hf", "Llama-2-13b-chat-hf")
 
 
 def test_percent_format_cells_and_an_assigned_shell_escape():
@@ -177,3 +218,17 @@ def test_the_gate_still_refuses_nesting_in_what_is_recovered():
     broken, refused = facts.errors
     assert broken.line == 3 and broken.reason.endswith("the rest of the file was read without lines 3-4")
     assert "nested too deeply for libcst" in refused.reason and refused.line == 5
+
+
+def test_a_notebook_cell_reads_a_timed_statement_at_its_own_columns(project):
+    """The notebook reader neutralises cells the same way (`embed.ipython_cell`)."""
+    import json
+
+    cell = "%time out = client.chat.completions.create(model='meta-llama/Llama-2-7b-hf', messages=[])"
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+         "source": ["from openai import OpenAI\n", "client = OpenAI()\n"]},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 2, "source": [cell]}]}
+    result = scan_dir(project({"try.ipynb": json.dumps(notebook, indent=1)}))
+    (finding,) = result.findings
+    assert finding.rule == "VL001" and finding.path == "try.ipynb"

@@ -42,6 +42,8 @@ class Recovered:
     tree: ast.Module
     error: guard.Refusal | None
     shell: list = field(default_factory=list)  # `embed.Snippet`s of `!cmd` lines and shell cells
+    # Lines whose text moved left (`%time r = f()` read as `r = f()`): line -> columns to add back.
+    shifts: dict[int, int] = field(default_factory=dict)
 
 
 def recover(text: str, refusal: guard.Refusal) -> Recovered | None:
@@ -51,22 +53,28 @@ def recover(text: str, refusal: guard.Refusal) -> Recovered | None:
         return None  # nested too deeply, or a null byte: not a broken statement
     lines = _NEWLINES.split(text)
     shell: list = []
+    shifts: dict[int, int] = {}
     if any(_IPYTHON_LINE.match(line) for line in lines):
-        lines, shell = _neutralise_ipython(lines)
+        lines, shell, shifts = _neutralise_ipython(lines)
         tree = guard.parse_with_cpython("\n".join(lines))
         if not isinstance(tree, guard.Refusal):
-            return Recovered("\n".join(lines), tree, None, shell)
+            return Recovered("\n".join(lines), tree, None, shell, shifts)
         refusal = tree
-    return _leave_out_broken(lines, refusal, shell)
+    recovered = _leave_out_broken(lines, refusal, shell)
+    if recovered is not None:
+        recovered.shifts = shifts
+    return recovered
 
 
-def _neutralise_ipython(lines: list[str]) -> tuple[list[str], list]:
+def _neutralise_ipython(lines: list[str]) -> tuple[list[str], list, dict[int, int]]:
     """Each cell (between notebook cell markers; the whole file without them) as the notebook reader
-    reads it: magics become `pass`, `!cmd` lines and `%%bash` cells become shell snippets."""
+    reads it: magics become `pass`, `!cmd` lines and `%%bash` cells become shell snippets, `%time stmt`
+    becomes `stmt` (its shift in columns returned by line)."""
     from vlint.extract.embed import ipython_cell
 
     out = list(lines)
     shell: list = []
+    shifts: dict[int, int] = {}
     starts = [0] + [i for i, line in enumerate(lines) if _CELL_MARKER.match(line)] + [len(lines)]
     for first, end in zip(starts, starts[1:], strict=False):
         if first < end and _CELL_MARKER.match(lines[first]):
@@ -74,10 +82,11 @@ def _neutralise_ipython(lines: list[str]) -> tuple[list[str], list]:
         cell = [(lines[i], i + 1, 0) for i in range(first, end)]
         python, others = ipython_cell(cell, f"cell at line {first + 1}")
         kept = {line: text for text, line, _ in python}
+        shifts.update((line, column) for _, line, column in python if column)
         for number in range(first + 1, end + 1):
             out[number - 1] = kept.get(number, "")  # a `%%bash` cell's body is shell, not Python
         shell.extend(others)
-    return out, shell
+    return out, shell, shifts
 
 
 def _leave_out_broken(lines: list[str], refusal: guard.Refusal, shell: list) -> Recovered | None:
