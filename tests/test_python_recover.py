@@ -232,3 +232,12 @@ def test_a_notebook_cell_reads_a_timed_statement_at_its_own_columns(project):
     result = scan_dir(project({"try.ipynb": json.dumps(notebook, indent=1)}))
     (finding,) = result.findings
     assert finding.rule == "VL001" and finding.path == "try.ipynb"
+
+
+def test_a_notebook_export_without_trigger_words_is_no_error_either(project):
+    """The word check drops a file with nothing to lint but still lists its syntax error; IPython lines are
+    no error there either, while a real error next to them still is."""
+    export = "# In[1]:\n!pip install pandas\n%matplotlib inline\nimport pandas as pd\ndf = pd.read_csv('x.csv')\n"
+    root = project({"explore.py": export, "broken.py": export + "def plot(:\n    pass\n"})
+    result = scan_dir(root)
+    assert [(e.path, e.line) for e in result.errors] == [("broken.py", 6)]

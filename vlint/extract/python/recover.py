@@ -42,6 +42,8 @@ class Recovered:
     tree: ast.Module
     error: guard.Refusal | None
     shell: list = field(default_factory=list)  # `embed.Snippet`s of `!cmd` lines and shell cells
+    # CPython's first error once IPython lines are neutralised (what `error` reports, without its summary).
+    cause: guard.Refusal | None = None
     # Lines whose text moved left (`%time r = f()` read as `r = f()`): line -> columns to add back.
     shifts: dict[int, int] = field(default_factory=dict)
 
@@ -54,16 +56,21 @@ def recover(text: str, refusal: guard.Refusal) -> Recovered | None:
     lines = _NEWLINES.split(text)
     shell: list = []
     shifts: dict[int, int] = {}
-    if any(_IPYTHON_LINE.match(line) for line in lines):
+    if shows_ipython(lines):
         lines, shell, shifts = _neutralise_ipython(lines)
         tree = guard.parse_with_cpython("\n".join(lines))
         if not isinstance(tree, guard.Refusal):
-            return Recovered("\n".join(lines), tree, None, shell, shifts)
+            return Recovered("\n".join(lines), tree, None, shell, shifts=shifts)
         refusal = tree
     recovered = _leave_out_broken(lines, refusal, shell)
     if recovered is not None:
         recovered.shifts = shifts
     return recovered
+
+
+def shows_ipython(text: str | list[str]) -> bool:
+    """Whether a text (or its lines) has a line of IPython syntax: `!cmd`, `%magic`, `x = !cmd`."""
+    return any(_IPYTHON_LINE.match(line) for line in (_NEWLINES.split(text) if isinstance(text, str) else text))
 
 
 def _neutralise_ipython(lines: list[str]) -> tuple[list[str], list, dict[int, int]]:
@@ -117,7 +124,7 @@ def _leave_out_broken(lines: list[str], refusal: guard.Refusal, shell: list) -> 
         if not isinstance(tree, guard.Refusal):
             spans = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in _merged(left_out))
             reason = f"{first.reason}; the rest of the file was read without lines {spans}"
-            return Recovered(text, tree, guard.Refusal(reason, first.line), shell)
+            return Recovered(text, tree, guard.Refusal(reason, first.line), shell, cause=first)
         if not tree.reason.startswith("Python syntax error"):
             return None
         refusal = tree
