@@ -348,6 +348,33 @@ def test_github_workflow_without_vllm_yields_no_launch() -> None:
     assert not facts.serves and not facts.requests and not facts.errors
 
 
+def test_github_script_is_javascript_not_a_shell_script() -> None:
+    """actions/github-script runs `with: script:` as JavaScript: words like `vllm serve` in it are strings,
+    and bash-parsing it (then recovering line by line) is wasted work; a `run:` beside it is still read."""
+    text = """\
+on: issues
+jobs:
+  label:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            const labels = { serving: ["vllm serve", "python -m vllm.entrypoints.openai.api_server"] };
+            for (const [label, words] of Object.entries(labels)) {
+              if (words.some(w => context.payload.issue.body.includes(w))) { core.info(`vllm serve ${label}`); }
+            }
+            const hint = `To reproduce, run:
+            vllm serve meta-llama/Llama-3.1-8B --port 8000
+            `;
+      - run: vllm serve Qwen/Qwen2.5-7B --port 8000
+"""
+    facts = extract_yaml(text, ".github/workflows/label.yml")
+    assert [str(s.model.literal) for s in facts.serves] == ["Qwen/Qwen2.5-7B"]
+    assert facts.serves[0].location.line == 16
+    assert not facts.errors
+
+
 def test_github_expression_in_model_is_unresolved() -> None:
     text = """\
 on: push
