@@ -60,6 +60,7 @@ class _Lines(NamedTuple):
     needs: list[int]  # sorted: the lines that make the function around them needed
     names_at: dict[int, set[str]]  # the names written on each line
     producers: list[int]  # sorted: where an engine, sampling parameters or a chat-templated prompt is made
+    engine_args: frozenset[int]  # where engine arguments alone are made (`EngineArgs(...)`, no engine)
 
 
 def _lines(survey: Survey) -> _Lines:
@@ -70,8 +71,16 @@ def _lines(survey: Survey) -> _Lines:
     template_call = catalogue().chat_template_call
     triggers = {call.lineno for call in survey.matching_calls()}
     producers: set[int] = set()
+    engine_args: set[int] = set()
+    others: set[int] = set()  # producers other than engine arguments
     if survey.has_engines:  # where engines are built: a function that returns one must keep its body
-        producers.update(call.lineno for call in survey.calls if survey.builds_engine(call))
+        for call in survey.calls:
+            if survey.builds_engine(call):
+                producers.add(call.lineno)
+                if not survey.is_engine_call(call):
+                    engine_args.add(call.lineno)
+                else:
+                    others.add(call.lineno)
     needs: set[int] = set()
     for node in survey.anchors:
         needs.add(node.lineno)
@@ -82,6 +91,7 @@ def _lines(survey: Survey) -> _Lines:
         if isinstance(node, ast.Attribute):
             if node.attr in sampling or node.attr == template_call:
                 producers.add(node.lineno)
+                others.add(node.lineno)
             elif node.attr in _CLI_WORDS or node.attr == "add_argument" \
                     or node.attr == "run" and isinstance(node.value, ast.Name) and node.value.id == "typer" \
                     or isinstance(node.ctx, ast.Store) \
@@ -96,11 +106,13 @@ def _lines(survey: Survey) -> _Lines:
                 found.add(name)
             if name in sampling:
                 producers.add(node.lineno)
+                others.add(node.lineno)
             elif name == "add_argument" or name in _CLI_WORDS:
                 triggers.add(node.lineno)
+    alone = frozenset(engine_args - triggers - others)  # before the union below: lines with nothing else
     triggers |= producers
     needs |= triggers
-    return _Lines(sorted(triggers), sorted(needs), names_at, sorted(producers))
+    return _Lines(sorted(triggers), sorted(needs), names_at, sorted(producers), alone)
 
 
 class Sliced(NamedTuple):
@@ -146,7 +158,8 @@ class _Slicer:
     def __init__(self, text: str, tree: ast.Module, survey: Survey) -> None:
         self.text = text
         self.tree = tree
-        self.triggers, self.needs, self.names_at, self.producers = _lines(survey)
+        self.triggers, self.needs, self.names_at, self.producers, self.engine_args = _lines(survey)
+        self.called = {name for call in survey.calls for name in _callee_names(call.func)[:1]}
         self.passes = _parameters_passed(survey)
         self.classes: list[str] = []  # the classes being registered, innermost last
         self.stub_classes: dict[int, list[str]] = {}  # a function left out -> the classes it is in
@@ -232,11 +245,21 @@ class _Slicer:
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
         if node.body[0].lineno == node.lineno:
             return  # the body shares the header's line: kept as it is
-        if _any_between(self.needs, first, node.end_lineno or node.lineno):
+        last = node.end_lineno or node.lineno
+        if _any_between(self.needs, first, last) and not self.only_engine_args(node, first, last):
             self.register(node)
         else:
             self.stubs.append(node)
             self.stub_classes[id(node)] = list(self.classes)
+
+    def only_engine_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, first: int, last: int) -> bool:
+        """A function needed only for the engine arguments it makes (`def run_x(): return EngineArgs(...)`)
+        is of no use when the module never calls it by name: the visitor follows only such calls (a table
+        of them, `{"x": run_x}[name](...)`, it cannot), and such tables of fifty makers are common."""
+        if not self.engine_args or node.name in self.called:
+            return False
+        lines = self.needs[bisect_left(self.needs, first):bisect_left(self.needs, last + 1)]
+        return all(line in self.engine_args for line in lines)
 
     def register(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """A needed function: its statements are items of the fixpoint, seen as the statements of it."""
