@@ -1,0 +1,195 @@
+"""The project is the unit of analysis; the given paths are the unit of reporting.
+
+A run on a few files (pre-commit passes the staged ones, an editor sends one buffer) still links them
+against the whole project, so its findings are the whole project's findings that touch those files: the
+ones at a given file, and the ones whose related places (where the model is named, the launch that serves
+it, the line that sets its temperature) lie in one. A commit of `serve.sh` alone then fails at the client
+it breaks, with the launch named as the cause, and a suppression in a client is judged against the
+project (no false VL100).
+
+The project is the nearest folder, at or above the first given path, holding `.git`, a `vlint.toml` (or
+`.vlint.toml`) or a `pyproject.toml` with a `[tool.vlint]` table; never the home folder nor a filesystem
+root (a dotfiles repository at `~` is no project of the code below it). `--project-root` names it
+instead, `--isolated` (or `isolated = true`) reads only the given paths. Its files' facts come from the
+per-file cache, so a warm run costs a `stat` a file.
+
+One shortcut, and why it is exact: a given file whose facts say nothing (no launch, request, variable or
+anything else a linker joins) can be touched by no finding, unless another file reads one of its module
+constants (`from settings import MODEL`: the linker reads them from disk). So when every given file says
+nothing and no stored fact of the project names one of their constants, the project is not read at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vlint.facts import FileFacts
+
+if TYPE_CHECKING:
+    from vlint.config import Config
+    from vlint.discover import SourceFile
+    from vlint.extract.runner import ProjectCache
+    from vlint.findings import Finding
+    from vlint.suppress import SuppressionIndex
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAMES = ("vlint.toml", ".vlint.toml")
+PYPROJECT_MAX_BYTES = 1 << 20
+COLD_NOTE_S = 1.0  # a run that spent longer reading the rest of the project says so on stderr
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` (a file's folder, or a folder) that marks a project."""
+    current = Path(os.path.abspath(start))
+    if not current.is_dir():
+        current = current.parent
+    home = os.path.realpath(Path.home())
+    while True:
+        if current.parent == current or os.path.realpath(current) == home:
+            return None
+        if _marks_project(current):
+            return current
+        current = current.parent
+
+
+def _marks_project(folder: Path) -> bool:
+    if os.path.exists(folder / ".git") or any((folder / name).is_file() for name in CONFIG_NAMES):
+        return True
+    pyproject = folder / "pyproject.toml"
+    try:
+        with open(pyproject, "rb") as fh:
+            data = fh.read(PYPROJECT_MAX_BYTES + 1)
+    except OSError:
+        return False
+    if b"vlint" not in data or len(data) > PYPROJECT_MAX_BYTES:
+        return False
+    try:  # a file that is not TOML marks nothing here (the configuration loader reports it, if it reads it)
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(tool, dict) and isinstance(tool.get("vlint"), dict)
+
+
+def covers(paths: Iterable[str | Path], root: Path, cwd: Path) -> bool:
+    """Whether a given folder holds the whole project (`vlint scan .` at its top): nothing else to read."""
+    top = os.path.abspath(root)
+    for raw in paths:
+        path = os.path.abspath(cwd / raw)
+        if os.path.isdir(path) and (top == path or top.startswith(path.rstrip(os.sep) + os.sep)):
+            return True
+    return False
+
+
+def says_something(facts: FileFacts) -> bool:
+    """Whether a file's facts hold anything the linker joins: every list of `FileFacts` but its errors (a
+    list added to the facts later counts, unread)."""
+    return any(getattr(facts, f.name) for f in dataclasses.fields(facts)
+               if f.name != "errors" and isinstance(getattr(facts, f.name), list))
+
+
+def touches(finding: Finding, given: frozenset[str]) -> bool:
+    """Whether a finding is at a given file, or one of its related places is."""
+    return finding.path in given or any(r.path in given for r in finding.related)
+
+
+def _constant_names(source: SourceFile, max_size: int) -> list[str]:
+    """The module constants of a given Python file, as the linker would read them from disk."""
+    from vlint.extract.perfile import read_file
+    from vlint.extract.python.constants import module_constants
+
+    _, text, _ = read_file(source.location, source.display, max_size)
+    return list(module_constants(text)) if text else []
+
+
+@dataclasses.dataclass
+class ProjectRun:
+    """The rest of the project, read for a run on the given files: `given` are their display paths."""
+
+    root: Path
+    given: frozenset[str]
+    cwd: Path
+    config: Config
+    cache: ProjectCache | None
+
+    def facts(self, given_facts: list[FileFacts], given_sources: Sequence[SourceFile],
+              suppressions: SuppressionIndex, while_waiting: Callable[[], object] | None = None,
+              ) -> tuple[list[FileFacts], str | None] | None:
+        """Every file's facts in the project's order, the given files' own in their places, and a note when
+        reading the rest took long; None when the given files need nothing of the project (see the module's
+        docstring)."""
+        import time
+
+        from vlint.extract.runner import extract_all
+
+        if any(says_something(f) for f in given_facts):
+            rest = self._rest()
+        else:
+            names = [name for source in given_sources if source.kind == "python" and source.display in self.given
+                     for name in _constant_names(source, self.config.max_file_size)]
+            if not names:
+                return None
+            rest = self._rest()
+            if not self._constants_named(names, rest):
+                return None
+        started = time.perf_counter()
+        store, manifest = (self.cache.store, self.cache.manifest) if self.cache is not None else (None, None)
+        by_display = {f.path: f for f in given_facts}
+        others = [s for s in rest if s.display not in self.given]
+        found = iter(list(extract_all(others, self.config, store=store, manifest=manifest,
+                                      while_waiting=while_waiting)))
+        ordered: list[FileFacts] = []
+        for source in rest:
+            if source.display in self.given:
+                if source.display in by_display:
+                    ordered.append(by_display.pop(source.display))
+                continue
+            facts, text = next(found)
+            if text is not None:
+                suppressions.add_file(facts.path, text)
+            if says_something(facts):
+                ordered.append(facts)
+        ordered.extend(by_display.values())  # given files the project's walk leaves out (ignored, outside)
+        spent = time.perf_counter() - started
+        return ordered, (self._note(len(rest), spent) if spent > COLD_NOTE_S else None)
+
+    def _rest(self) -> list[SourceFile]:
+        """The project's files in walk order (the given ones among them: they keep their places)."""
+        from vlint.discover import discover
+
+        memo = self.cache.memo if self.cache is not None else None
+        return discover([self.root], excluded=self.config.all_excludes, cwd=self.cwd, errors=[], memo=memo)
+
+    def _constants_named(self, names: list[str], rest: Sequence[SourceFile]) -> bool:
+        """Whether a stored fact of another file may name one of these module constants of the given files
+        (True when that cannot be told without reading the project: no cache, or a file changed since it was
+        stored). A constant is named in a fact's `symbol` as `module:NAME`, so the text `:NAME"` of the
+        stored entry is enough to rule it out."""
+        if self.cache is None:
+            return True
+        from vlint.extract.runner import stored_entries
+
+        others = [s for s in rest if s.display not in self.given]
+        entries = stored_entries(others, self.cache.store, self.cache.manifest)
+        if entries is None:
+            return True
+        needles = [f':{name}"' for name in names]
+        return any(needle in entry for entry in entries for needle in needles)
+
+    def _note(self, files: int, spent: float) -> str:
+        from vlint.discover import display_path
+
+        where = display_path(self.root, self.cwd) if self.root != self.cwd else "."
+        told = (f"linked the given files against the whole project ({files} files under {where}) in {spent:.1f} s")
+        if self.cache is None:
+            return (f"{told}; without a cache (--no-cache, or none can be kept here) every run reads it whole "
+                    f"(--isolated reads only the given files)")
+        return f"{told}; the cache makes the next runs fast"
