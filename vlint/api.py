@@ -38,10 +38,11 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     suppressions = SuppressionIndex()
     if stdin is not None:
         stdin = (stdin[0], display_name(stdin[1], cwd))
-    start = cwd / (stdin[1] if stdin is not None else paths[0] if paths else ".")
+    # given paths are relative to the process's working folder (as `discover` takes them), stdin's name to `cwd`
+    start = cwd / stdin[1] if stdin is not None else Path(os.path.abspath(paths[0] if paths else cwd))
     root = Path(os.path.abspath(cwd / project_root)) if project_root is not None else find_project_root(start)
-    widen = root is not None and not config.isolated and (stdin is not None or not covers(paths, root, cwd))
-    given_dirs = [cwd / p for p in paths if stdin is None and (cwd / p).is_dir()]
+    widen = root is not None and not config.isolated and (stdin is not None or not covers(paths, root))
+    given_dirs = [Path(os.path.abspath(p)) for p in paths if stdin is None and os.path.isdir(p)]
     cache = _open_cache(root, [*([root] if widen and root else []), *given_dirs], config, cwd,
                         wanted=stdin is None or widen)
     scope: frozenset[str] | None = None

@@ -79,11 +79,11 @@ def _marks_project(folder: Path) -> bool:
     return isinstance(tool, dict) and isinstance(tool.get("vlint"), dict)
 
 
-def covers(paths: Iterable[str | Path], root: Path, cwd: Path) -> bool:
+def covers(paths: Iterable[str | Path], root: Path) -> bool:
     """Whether a given folder holds the whole project (`vlint scan .` at its top): nothing else to read."""
     top = os.path.abspath(root)
     for raw in paths:
-        path = os.path.abspath(cwd / raw)
+        path = os.path.abspath(raw)
         if os.path.isdir(path) and (top == path or top.startswith(path.rstrip(os.sep) + os.sep)):
             return True
     return False
@@ -185,9 +185,7 @@ class ProjectRun:
         return any(needle in entry for entry in entries for needle in needles)
 
     def _note(self, files: int, spent: float) -> str:
-        from vlint.discover import display_path
-
-        where = display_path(self.root, self.cwd) if self.root != self.cwd else "."
+        where = Path(os.path.relpath(self.root, self.cwd)).as_posix()
         told = (f"linked the given files against the whole project ({files} files under {where}) in {spent:.1f} s")
         if self.cache is None:
             return (f"{told}; without a cache (--no-cache, or none can be kept here) every run reads it whole "
