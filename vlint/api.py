@@ -18,7 +18,7 @@ from vlint.discover import SourceFile, discover, display_name, kind_of
 from vlint.extract.runner import ProjectCache, extract_all, extract_texts
 from vlint.facts import FileFacts, ParseError
 from vlint.findings import CONFIDENCE_ORDER, Finding, Result
-from vlint.project import ProjectRun, covers, find_project_root, says_something, touches
+from vlint.project import ProjectRun, covers, find_project_root, touches
 from vlint.suppress import SuppressionIndex
 
 __all__ = ["Result", "scan"]
