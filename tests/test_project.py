@@ -202,27 +202,54 @@ def test_a_new_client_of_the_alias_alone(repo: Path):
     assert places(run(["svc/new.py"], repo).findings) == [("VL001", "svc/new.py", 4)]
 
 
-def test_a_slow_first_run_says_so_unless_quiet(repo: Path, monkeypatch, capsys):
+@pytest.mark.parametrize("quiet", [[], ["--quiet"], ["-q"]], ids=["loud", "quiet", "q"])
+def test_a_slow_first_run_says_so_once_unless_quiet(repo: Path, monkeypatch, capsys, tmp_path: Path,
+                                                     quiet: list[str]):
     import vlint.project
 
-    monkeypatch.setattr(vlint.project, "COLD_NOTE_S", 0.0)
+    monkeypatch.setattr(vlint.project, "COLD_NOTE_S", 0.0)  # every first run is "slow" here
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "cache"))  # no cache of this project yet
     monkeypatch.chdir(repo)
-    monkeypatch.setenv("PRE_COMMIT", "1")  # pre-commit's quiet output still carries the note
-    assert main(["scan", "app/client.py", "--no-cache"]) == 1
-    err = capsys.readouterr().err
-    assert "linked the given files against the whole project (3 files under .)" in err
-    assert "without a cache" in err
-    assert main(["scan", "app/client.py", "--no-cache", "--quiet"]) == 1
-    assert "linked the given files" not in capsys.readouterr().err
+    notes = []
+    for _ in range(2):
+        assert main(["scan", "app/client.py", *quiet]) == 1
+        notes.append([line for line in capsys.readouterr().err.splitlines() if "whole project" in line])
+    if quiet:
+        assert notes == [[], []]
+    else:
+        assert notes[0] == ["vlint: read the whole project once to link the given files (3 files under ., "
+                            + notes[0][0].split(", ")[-1]]
+        assert notes[0][0].endswith(" s); the next runs use the cache") and notes[1] == []  # once: then warm
+    assert main(["scan", "app/client.py", "--no-cache", *quiet]) == 1  # no cache: every run is a first run
+    told = capsys.readouterr().err
+    assert ("without a cache every run does" in told) is not bool(quiet)
 
 
-def test_a_fix_on_a_one_file_run_changes_every_place_of_its_findings(repo: Path, monkeypatch, capsys):
-    """The client names the alias; the launch holds the model: fixing the client's finding edits serve.sh
-    (a finding is fixed everywhere or nowhere), and the rescan of the client is clean."""
+def test_a_fast_first_run_says_nothing(repo: Path, monkeypatch, capsys, tmp_path: Path):
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(repo)
-    assert main(["scan", "--fix", "app/client.py"]) == 0
-    assert (repo / "serve.sh").read_text() == SERVE_INSTRUCT
-    assert "serve.sh:2:12: Qwen/Qwen2.5-14B -> Qwen/Qwen2.5-14B-Instruct" in capsys.readouterr().err
+    assert main(["scan", "app/client.py"]) == 1
+    assert "whole project" not in capsys.readouterr().err  # three files: far under a second
+
+
+@pytest.mark.parametrize("how", ["--fix", "--diff"])
+def test_a_fix_on_a_one_file_run_fixes_what_it_reports_and_nothing_else(repo: Path, monkeypatch, capsys, how):
+    """The client names the alias, the launch holds the model: fixing the client's finding edits serve.sh
+    (a finding is fixed everywhere or nowhere). Another base model of the project, in a file the run does
+    not touch, is left as it is."""
+    other = 'from openai import OpenAI\nOpenAI().chat.completions.create(model="Qwen/Qwen2.5-7B", messages=[])\n'
+    write(repo, {"svc/other.py": other})
+    monkeypatch.chdir(repo)
+    assert main(["scan", how, "app/client.py"]) == (0 if how == "--fix" else 1)
+    out, err = capsys.readouterr()
+    if how == "--fix":
+        assert (repo / "serve.sh").read_text() == SERVE_INSTRUCT
+        assert "serve.sh:2:12: Qwen/Qwen2.5-14B -> Qwen/Qwen2.5-14B-Instruct" in err
+    else:
+        assert (repo / "serve.sh").read_text() == SERVE_BASE
+        assert "+vllm serve Qwen/Qwen2.5-14B-Instruct --served-model-name qwen" in out
+    assert "other.py" not in out + err and (repo / "svc" / "other.py").read_text() == other
+    assert ("VL001", "svc/other.py", 2) in places(run(["."], repo).findings)  # reported by a full scan only
 
 
 # ---- one file at a time reports what the whole scan reports about it --------------------------------------

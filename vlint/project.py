@@ -44,7 +44,8 @@ else:  # pragma: no cover
 
 CONFIG_NAMES = ("vlint.toml", ".vlint.toml")
 PYPROJECT_MAX_BYTES = 1 << 20
-COLD_NOTE_S = 1.0  # a run that spent longer reading the rest of the project says so on stderr
+BUILT = "project"  # the store's mark that a run built the project's facts (the next runs are warm)
+COLD_NOTE_S = 1.0  # a first run (no cache of the project) that spent longer reading the rest says so on stderr
 
 
 def find_project_root(start: Path) -> Path | None:
@@ -140,6 +141,7 @@ class ProjectRun:
             rest = self._rest()
             if not self._constants_named(names, rest):
                 return None
+        cold = self._first_run()
         started = time.perf_counter()
         store, manifest = (self.cache.store, self.cache.manifest) if self.cache is not None else (None, None)
         by_display = {f.path: f for f in given_facts}
@@ -155,11 +157,22 @@ class ProjectRun:
             facts, text = next(found)
             if text is not None:
                 suppressions.add_file(facts.path, text)
-            if says_something(facts):
+            if not facts.says_nothing:  # (a file of errors only is kept too: harmless, and a cheap test)
                 ordered.append(facts)
         ordered.extend(by_display.values())  # given files the project's walk leaves out (ignored, outside)
         spent = time.perf_counter() - started
-        return ordered, (self._note(len(rest), spent) if spent > COLD_NOTE_S else None)
+        return ordered, (self._note(len(rest), spent) if cold and spent > COLD_NOTE_S else None)
+
+    def _first_run(self) -> bool:
+        """Whether no earlier run built this project's facts (from this working folder): marked in the store
+        rather than read off the stamps, which a file changed within the last two seconds never gets."""
+        if self.cache is None:
+            return True
+        scope = self.cache.manifest.scope
+        if self.cache.store.blob(BUILT, scope) is not None:
+            return False
+        self.cache.store.put_blob(BUILT, scope, "true")  # written first: a run stopped halfway is not cold again
+        return True
 
     def _rest(self) -> list[SourceFile]:
         """The project's files in walk order (the given ones among them: they keep their places)."""
@@ -185,9 +198,9 @@ class ProjectRun:
         return any(needle in entry for entry in entries for needle in needles)
 
     def _note(self, files: int, spent: float) -> str:
+        """One line for a slow first run: why it was slow, and that the next ones will not be."""
         where = Path(os.path.relpath(self.root, self.cwd)).as_posix()
-        told = (f"linked the given files against the whole project ({files} files under {where}) in {spent:.1f} s")
+        told = f"read the whole project once to link the given files ({files} files under {where}, {spent:.1f} s)"
         if self.cache is None:
-            return (f"{told}; without a cache (--no-cache, or none can be kept here) every run reads it whole "
-                    f"(--isolated reads only the given files)")
-        return f"{told}; the cache makes the next runs fast"
+            return f"{told}; without a cache every run does (--isolated reads only the given files)"
+        return f"{told}; the next runs use the cache"
