@@ -74,45 +74,78 @@ CLIENT = ('from openai import OpenAI\n'
 SUPPRESSION = "# vlint: ignore[VL001] a continuation experiment chats with the base model on purpose\n"
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is required for pre-commit")
-def test_pre_commit_links_the_staged_files_against_the_project(tmp_path: Path, pre_commit_home: Path):
-    """The cases of issue 16, each a commit of one file in a repository whose client calls the alias `qwen`
-    that `serve.sh` serves."""
+def _project(tmp_path: Path, tuned: str) -> Path:
+    """A git repository whose client `app/client.py` calls the alias `qwen` that `serve.sh` serves (from the
+    base model, or from the instruct one with `tuned="-Instruct"`), committed."""
     work = tmp_path / "work"
     (work / "app").mkdir(parents=True)
     _git(work, "init", "-q")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-           "VLINT_CACHE_DIR": str(tmp_path / "vlint-cache")}
-    (work / "serve.sh").write_text(SERVE.format(tuned="-Instruct"))
+    (work / "serve.sh").write_text(SERVE.format(tuned=tuned))
     (work / "app" / "client.py").write_text(CLIENT.format(comment=""))
     _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", "a client of an instruct model", "--no-verify")
+    _git(work, "commit", "-q", "-m", "a client of the alias qwen", "--no-verify")
+    return work
 
-    def commit_alone(name: str, text: str) -> subprocess.CompletedProcess[str]:
-        (work / name).parent.mkdir(parents=True, exist_ok=True)
-        (work / name).write_text(text)
-        _git(work, "add", name)
-        done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "vlint"], cwd=work,
-                              env=env, capture_output=True, text=True, timeout=900)
-        _git(work, "commit", "-q", "-m", name, "--no-verify")
-        return done
 
-    # serve.sh alone, switched to the base model: fails at the client it breaks, the launch named as the cause
-    launch = commit_alone("serve.sh", SERVE.format(tuned=""))
-    assert launch.returncode == 1, launch.stdout + launch.stderr
-    assert "app/client.py:3:1: VL001" in launch.stdout and "serve.sh:2:1" in launch.stdout
+# issue 16, each case a commit of one file: (the launch's model before, the file staged, its text,
+# the hook's exit code, what its output shows, what it must not show)
+ONE_FILE_COMMITS = {
+    "client-alone": ("", "app/client.py", CLIENT.format(comment="") + "# touched\n", 1,
+                     ["app/client.py:3:1: VL001", "serve.sh:2:1"], []),
+    "launch-alone-switched-to-base": ("-Instruct", "serve.sh", SERVE.format(tuned=""), 1,
+                                      ["app/client.py:3:1: VL001", "launched by vllm serve at serve.sh:2:1"], []),
+    "suppressed-client-alone": ("", "app/client.py", CLIENT.format(comment=SUPPRESSION), 0, ["Passed"], ["VL100"]),
+    "new-client-alone": ("", "svc/new_client.py", CLIENT.format(comment=""), 1, ["svc/new_client.py:3:1: VL001"],
+                         ["app/client.py"]),
+}
 
-    # the client alone (it passed before issue 16: nothing in it names a base model)
-    client = commit_alone("app/client.py", CLIENT.format(comment="") + "# touched\n")
-    assert client.returncode == 1, client.stdout + client.stderr
-    assert "app/client.py:3:1: VL001" in client.stdout
 
-    # a suppressed client alone: judged against the project, so the suppression is used (no VL100)
-    suppressed = commit_alone("app/client.py", CLIENT.format(comment=SUPPRESSION))
-    assert suppressed.returncode == 0, suppressed.stdout + suppressed.stderr
-    assert "VL100" not in suppressed.stdout and "Passed" in suppressed.stdout
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is required for pre-commit")
+@pytest.mark.parametrize("case", ONE_FILE_COMMITS)
+def test_pre_commit_links_a_staged_file_against_the_project(case: str, tmp_path: Path, pre_commit_home: Path):
+    tuned, name, text, code, shown, hidden = ONE_FILE_COMMITS[case]
+    work = _project(tmp_path, tuned)
+    (work / name).parent.mkdir(parents=True, exist_ok=True)
+    (work / name).write_text(text)
+    _git(work, "add", name)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+           "VLINT_CACHE_DIR": str(tmp_path / "vlint-cache")}
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "vlint"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "- files were modified" not in done.stdout  # the hook reads; it never writes
+    for part in shown:
+        assert part in done.stdout, done.stdout
+    for part in hidden:
+        assert part not in done.stdout, done.stdout
 
-    # a new client of the alias, committed alone
-    new = commit_alone("svc/new_client.py", CLIENT.format(comment=""))
-    assert new.returncode == 1, new.stdout + new.stderr
-    assert "svc/new_client.py:3:1: VL001" in new.stdout
+
+# the editor's and the subfolder's ways in, with the real command line: (working folder, arguments, stdin)
+CLI_RUNS = {
+    "subfolder-from-the-top": ("", ["app/"], None, "app/client.py:3:1: VL001"),
+    "inside-the-subfolder": ("app", [], None, "client.py:3:1: VL001"),
+    "stdin-from-the-top": ("", ["--stdin-filename", "app/client.py"], CLIENT.format(comment=""),
+                           "app/client.py:3:1: VL001"),
+    "stdin-inside-the-subfolder": ("app", ["--stdin-filename", "client.py"], CLIENT.format(comment=""),
+                                   "client.py:3:1: VL001"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is required for a repository")
+@pytest.mark.parametrize("case", CLI_RUNS)
+def test_the_command_line_links_a_subfolder_and_stdin_against_the_project(case: str, tmp_path: Path):
+    where, args, stdin, header = CLI_RUNS[case]
+    work = _project(tmp_path, "")
+    if stdin is not None:  # the file on disk says nothing yet: the editor's buffer is what is linted
+        (work / "app" / "client.py").write_text("print('not a client yet')\n")
+    env = {**os.environ, "VLINT_CACHE_DIR": str(tmp_path / "vlint-cache")}
+    command = [sys.executable, "-m", "vlint.cli", "scan", "--format", "concise", "--color", "never", *args]
+    linked = subprocess.run(command, cwd=work / where, env=env, input=stdin, capture_output=True, text=True,
+                            timeout=300)
+    assert linked.returncode == 1, linked.stdout + linked.stderr
+    assert linked.stdout.startswith(header), linked.stdout
+    alone = subprocess.run([*command, "--isolated"], cwd=work / where, env=env, input=stdin, capture_output=True,
+                           text=True, timeout=300)
+    assert alone.returncode == 0 and "VL001" not in alone.stdout, alone.stdout + alone.stderr  # the way out
