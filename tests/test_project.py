@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from vlint.api import scan
 from vlint.cli import main
 from vlint.config import Config
 from vlint.discover import discover
 from vlint.findings import Finding
-from vlint.project import find_project_root, touches
+from vlint.project import find_project_root, top_level_names, touches
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -153,6 +154,26 @@ def test_a_module_constant_read_by_a_client_links_its_file(repo: Path):
     assert places(run(["app/settings.py"], repo).findings) == [("VL001", "app/direct.py", 4)]
     (repo / "app" / "settings.py").write_text('MODEL = "Qwen/Qwen2.5-14B-Instruct"\n')
     assert run(["app/settings.py"], repo).findings == []
+
+
+def test_a_file_whose_constants_no_file_reads_does_not_link_the_project(repo: Path, file_reads, monkeypatch):
+    monkeypatch.setattr("vlint.cache.manifest.RACY_NS", 0)  # the stamps vouch for files written just now
+    write(repo, {"app/limits.py": 'TIMEOUT = 30\nNAME: str = "x"\n'})
+    run(["."], repo)  # the project's facts stored: they tell that nothing reads app.limits
+    file_reads.clear()
+    assert run(["app/limits.py"], repo).findings == []
+    assert set(file_reads()) == {"app/limits.py"}
+
+
+def test_the_top_level_names_found_without_parsing_hold_every_module_constant():
+    """The cheap test before the parse must not miss a constant the linker would read (a superset)."""
+    from vlint.extract.python.constants import module_constants
+
+    sources = [*sorted((REPO / "vlint").rglob("*.py")), *sorted(GOLDEN.rglob("*.py"))]
+    extra = 'import os; MODEL = "a"\nX: Literal["a=b"] = "q"\nY = Z = os.getenv("M", "d")\nif True:\n    W = 1\n'
+    for text in [p.read_text(encoding="utf-8") for p in sources] + [extra]:
+        assert set(module_constants(text)) <= top_level_names(text)
+    assert {"MODEL", "X", "Y"} <= set(module_constants(extra)) and "W" not in module_constants(extra)
 
 
 def test_the_project_root_can_be_named(repo: Path):
