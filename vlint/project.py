@@ -11,7 +11,8 @@ The project is the nearest folder, at or above the first given path, holding `.g
 `.vlint.toml`) or a `pyproject.toml` with a `[tool.vlint]` table; never the home folder nor a filesystem
 root (a dotfiles repository at `~` is no project of the code below it). `--project-root` names it
 instead, `--isolated` (or `isolated = true`) reads only the given paths. Its files' facts come from the
-per-file cache, so a warm run costs a `stat` a file.
+per-file cache, so a warm run reads no file that did not change (a `stat` each), though it still decodes,
+links and judges the facts of every file that says something (bench/README.md has the cost).
 
 One shortcut, and why it is exact: a given file whose facts say nothing (no launch, request, variable or
 anything else a linker joins) can be touched by no finding, unless another file reads one of its module
