@@ -18,7 +18,7 @@ from vlint.discover import SourceFile, discover, display_name, kind_of
 from vlint.extract.runner import ProjectCache, extract_all, extract_texts
 from vlint.facts import FileFacts, ParseError
 from vlint.findings import CONFIDENCE_ORDER, Finding, Result
-from vlint.project import ProjectRun, covers, find_project_root, touches
+from vlint.project import ProjectRun, covers, find_project_root, narrow, touches
 from vlint.suppress import SuppressionIndex
 
 __all__ = ["Result", "scan"]
@@ -69,11 +69,14 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     from vlint.link import link
 
     project = link(all_facts, cwd, max_file_size=config.max_file_size)
-    kept, suppressed = run_checks(project, suppressions, config, base_dir=config.root or cwd)
-    if scope is not None:  # the project's findings, reported where they touch a given file
-        kept = [f for f in kept if touches(f, scope)]
-    min_conf = CONFIDENCE_ORDER[config.min_confidence]
-    kept = [f for f in kept if CONFIDENCE_ORDER[f.confidence] >= min_conf]
+    # the part of the project that may touch a given file is judged first; the whole of it only when that
+    # reports something (the fix planner needs every suppressed finding of the project)
+    judged = narrow(project, scope) if scope is not None else project
+    kept, suppressed = run_checks(judged, suppressions, config, base_dir=config.root or cwd)
+    kept = _reported(kept, scope, config)
+    if kept and judged is not project:
+        kept, suppressed = run_checks(project, suppressions, config, base_dir=config.root or cwd)
+        kept = _reported(kept, scope, config)
     result.findings = sorted(kept, key=Finding.sort_key)
     result.suppressed = sorted((f for f in suppressed if scope is None or touches(f, scope)), key=Finding.sort_key)
     if stdin is None and result.findings:  # the fix stage: each finding learns whether and how it can be fixed
@@ -84,6 +87,13 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
                    online=config.online)
     result.errors.sort(key=lambda e: (e.path, e.line or 0))
     return result
+
+
+def _reported(findings: list[Finding], scope: frozenset[str] | None, config: Config) -> list[Finding]:
+    """The findings a run reports: those that touch a given file (a run on a few files), at or above the
+    configured confidence."""
+    least = CONFIDENCE_ORDER[config.min_confidence]
+    return [f for f in findings if (scope is None or touches(f, scope)) and CONFIDENCE_ORDER[f.confidence] >= least]
 
 
 def _extract_stdin(stdin: tuple[str, str], config: Config, suppressions: SuppressionIndex,

@@ -24,6 +24,7 @@ they bind no top-level name at all, not even walked).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import sys
@@ -31,13 +32,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vlint.facts import FileFacts
+from vlint.facts import FileFacts, Location
 
 if TYPE_CHECKING:
     from vlint.config import Config
     from vlint.discover import SourceFile
     from vlint.extract.runner import ProjectCache
     from vlint.findings import Finding
+    from vlint.link import LinkedRequest, LinkedServe, Project
     from vlint.suppress import SuppressionIndex
 
 if sys.version_info >= (3, 11):
@@ -115,6 +117,60 @@ def touches(finding: Finding, given: frozenset[str]) -> bool:
 def top_level_names(text: str) -> set[str]:
     """Every name a top-level assignment may bind (more, never fewer: see `_ASSIGNED`)."""
     return {name for chain in _ASSIGNED.findall(text) for name in _NAME.findall(chain)}
+
+
+def narrow(project: Project, given: frozenset[str]) -> Project:
+    """The part of a linked project whose judgment may touch a given file: the requests and launches one of
+    whose places (any `Location` held in the use: its own, its model's, the launches it reaches and theirs)
+    lies in a given file, and every use at the same place as one of those (the rules keep the first finding
+    per place and model). Exact for what is reported, because a rule builds a finding from one use and cites
+    only that use's places; not for the fix planner, which weighs suppressed findings anywhere in a fix's
+    group (`vlint.api` judges the whole project again when a finding is reported)."""
+    places = _Places(given)
+    sites = {_site(u) for u in (*project.requests, *project.serves) if places.touch(u)}
+    return type(project)(tuple(u for u in project.requests if _site(u) in sites),
+                         tuple(u for u in project.serves if _site(u) in sites))
+
+
+def _site(use: LinkedRequest | LinkedServe) -> tuple[str, int, int]:
+    location = use.request.location if hasattr(use, "request") else use.serve.location  # type: ignore[union-attr]
+    return location.path, location.line, location.column
+
+
+@dataclasses.dataclass
+class _Places:
+    """Whether an object holds a `Location` in a given file, found through its dataclass fields, tuples and
+    lists (generic, so a field added to the facts is seen unread); launches, shared by many requests, are
+    looked at once."""
+
+    given: frozenset[str]
+    seen: dict[int, bool] = dataclasses.field(default_factory=dict)
+
+    def touch(self, value: object) -> bool:
+        kind = type(value)
+        if kind in _PLAIN:
+            return False
+        if kind is Location:
+            return value.path in self.given  # type: ignore[attr-defined]
+        if kind is tuple or kind is list:
+            return any(self.touch(v) for v in value)  # type: ignore[attr-defined]
+        names = _fields(kind)
+        if not names:
+            return False
+        known = self.seen.get(id(value))
+        if known is None:
+            known = self.seen[id(value)] = any(self.touch(getattr(value, name)) for name in names)
+        return known
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes})
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names (none for any other type)."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
+
 
 
 def _text(source: SourceFile, max_size: int) -> str | None:
