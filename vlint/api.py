@@ -10,7 +10,7 @@ tricks that need such things live in the extraction workers, `vlint/extract/pool
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vlint.config import Config
@@ -18,7 +18,7 @@ from vlint.discover import SourceFile, discover, display_name, kind_of
 from vlint.extract.runner import ProjectCache, extract_all, extract_texts
 from vlint.facts import FileFacts, ParseError
 from vlint.findings import CONFIDENCE_ORDER, Finding, Result
-from vlint.project import ProjectRun, covers, find_project_root, narrow, touches
+from vlint.project import Prefetched, ProjectRun, covers, find_project_root, narrow, prefetch, touches
 from vlint.suppress import SuppressionIndex
 
 __all__ = ["Result", "scan"]
@@ -46,17 +46,25 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
     cache = _open_cache(root, [*([root] if widen and root else []), *given_dirs], config, cwd,
                         wanted=stdin is None or widen)
     scope: frozenset[str] | None = None
+    ahead: list[Prefetched] = []
+
+    def while_waiting() -> None:  # while a worker parses the given files: the rules, and the project's walk
+        _prepare_rules()
+        if widen and root is not None and cache is not None:
+            ahead.append(prefetch(root, cwd, config, cache))
+
     try:
         if stdin is not None:
-            given, sources = _extract_stdin(stdin, config, suppressions, cwd)
+            given, sources = _extract_stdin(stdin, config, suppressions, cwd, while_waiting)
         else:
-            given, sources = _extract_paths(paths, config, cwd, suppressions, result.errors, cache)
+            given, sources = _extract_paths(paths, config, cwd, suppressions, result.errors, cache, while_waiting)
         result.files_scanned = len(sources)
         for facts in given:
             result.errors.extend(facts.errors)
         all_facts = given
         if widen and root is not None:
-            run = ProjectRun(root, frozenset(s.display for s in sources), cwd, config, cache)
+            run = ProjectRun(root, frozenset(s.display for s in sources), cwd, config, cache,
+                             ahead[0] if ahead else None)
             widened = run.facts(given, sources, suppressions, while_waiting=_prepare_rules)
             if widened is not None:
                 (all_facts, note), scope = widened, run.given
@@ -96,17 +104,18 @@ def _reported(findings: list[Finding], scope: frozenset[str] | None, config: Con
     return [f for f in findings if (scope is None or touches(f, scope)) and CONFIDENCE_ORDER[f.confidence] >= least]
 
 
-def _extract_stdin(stdin: tuple[str, str], config: Config, suppressions: SuppressionIndex,
-                   cwd: Path) -> tuple[list[FileFacts], list[SourceFile]]:
+def _extract_stdin(stdin: tuple[str, str], config: Config, suppressions: SuppressionIndex, cwd: Path,
+                   while_waiting: Callable[[], object]) -> tuple[list[FileFacts], list[SourceFile]]:
     text, display = stdin
     kind = kind_of(Path(display), text[:128].encode()) or "python"
     suppressions.add_file(display, text)
     source = SourceFile(os.path.abspath(cwd / display), display, kind)
-    return extract_texts([(kind, text, display)], config, while_waiting=_prepare_rules), [source]
+    return extract_texts([(kind, text, display)], config, while_waiting=while_waiting), [source]
 
 
 def _extract_paths(paths: Sequence[str | Path], config: Config, cwd: Path, suppressions: SuppressionIndex,
-                   errors: list[ParseError], cache: ProjectCache | None) -> tuple[list[FileFacts], list[SourceFile]]:
+                   errors: list[ParseError], cache: ProjectCache | None,
+                   while_waiting: Callable[[], object]) -> tuple[list[FileFacts], list[SourceFile]]:
     """Discover and extract; the files that said something (most say nothing: keeping them would only
     cost memory), and the files scanned."""
     walk_errors: list[tuple[str, str]] = []
@@ -114,7 +123,7 @@ def _extract_paths(paths: Sequence[str | Path], config: Config, cwd: Path, suppr
     memo = cache.memo if cache is not None else None
     sources = discover(paths, excluded=config.all_excludes, cwd=cwd, errors=walk_errors, memo=memo)
     store, manifest = (cache.store, cache.manifest) if cache is not None else (None, None)
-    for facts, text in extract_all(sources, config, store=store, manifest=manifest, while_waiting=_prepare_rules):
+    for facts, text in extract_all(sources, config, store=store, manifest=manifest, while_waiting=while_waiting):
         if not facts.says_nothing:
             kept.append(facts)
         if text is not None:

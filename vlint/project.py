@@ -180,6 +180,24 @@ def _text(source: SourceFile, max_size: int) -> str | None:
 
 
 @dataclasses.dataclass
+class Prefetched:
+    """The project's files in walk order, and the facts the cache vouches for, by display path."""
+
+    rest: list[SourceFile]
+    facts: dict[str, tuple[FileFacts, str | None]]
+
+
+def prefetch(root: Path, cwd: Path, config: Config, cache: ProjectCache) -> Prefetched:
+    """Walk the project and decode what the cache vouches for: this process's work while a worker parses the
+    given files (a pre-commit run on a changed file), which the run would otherwise do after that parse."""
+    from vlint.discover import discover
+    from vlint.extract.runner import stored_facts
+
+    rest = discover([root], excluded=config.all_excludes, cwd=cwd, errors=[], memo=cache.memo)
+    return Prefetched(rest, stored_facts(rest, cache.store, cache.manifest))
+
+
+@dataclasses.dataclass
 class ProjectRun:
     """The rest of the project, read for a run on the given files: `given` are their display paths."""
 
@@ -188,6 +206,7 @@ class ProjectRun:
     cwd: Path
     config: Config
     cache: ProjectCache | None
+    prefetched: Prefetched | None = None
 
     def facts(self, given_facts: list[FileFacts], given_sources: Sequence[SourceFile],
               suppressions: SuppressionIndex, while_waiting: Callable[[], object] | None = None,
@@ -210,7 +229,8 @@ class ProjectRun:
         started = time.perf_counter()
         store, manifest = (self.cache.store, self.cache.manifest) if self.cache is not None else (None, None)
         by_display = {f.path: f for f in given_facts}
-        others = [s for s in rest if s.display not in self.given]
+        ready = self.prefetched.facts if self.prefetched is not None else {}
+        others = [s for s in rest if s.display not in self.given and s.display not in ready]
         found = iter(list(extract_all(others, self.config, store=store, manifest=manifest,
                                       while_waiting=while_waiting)))
         ordered: list[FileFacts] = []
@@ -219,7 +239,7 @@ class ProjectRun:
                 if source.display in by_display:
                     ordered.append(by_display.pop(source.display))
                 continue
-            facts, text = next(found)
+            facts, text = ready[source.display] if source.display in ready else next(found)
             if text is not None:
                 suppressions.add_file(facts.path, text)
             if not facts.says_nothing:  # (a file of errors only is kept too: harmless, and a cheap test)
@@ -243,6 +263,8 @@ class ProjectRun:
         """The project's files in walk order (the given ones among them: they keep their places)."""
         from vlint.discover import discover
 
+        if self.prefetched is not None:
+            return self.prefetched.rest
         memo = self.cache.memo if self.cache is not None else None
         return discover([self.root], excluded=self.config.all_excludes, cwd=self.cwd, errors=[], memo=memo)
 
