@@ -5,8 +5,10 @@
 Each checkout runs from its own source folder (`PYTHONPATH`, checked: the run fails if the interpreter
 imports vlint from anywhere else) under the same interpreter, so only vlint's code differs. Scenarios on the
 `--repo` tree: `cold` (a whole scan, no cache), `warm` (a whole scan again, the cache primed), `one-file`
-(the pre-commit shape: one Python file with a chat call, the cache primed) and `one-file-cold` (the same
-file, no cache). Rounds alternate old and new, swapping which goes first each round, so a noisy
+(one Python file with a chat call, the cache primed), `one-file-cold` (the same file, no cache) and
+`one-file-changed` (the pre-commit shape: the cache primed, the file edited before each run, so it is read
+and parsed again while the rest of the tree is not; the file is restored at the end). For project-aware
+checkouts the tree must be a project (a `.git` or a `vlint.toml` at its top) to be linked as one. Rounds alternate old and new, swapping which goes first each round, so a noisy
 neighbour hits both alike; the figure is the median of the per-round ratios new/old (wall and CPU of the
 process tree), next to each side's medians. The findings count of each side is printed too: a speed-up
 that loses findings is not one.
@@ -28,7 +30,7 @@ sys.path.insert(0, str(HERE))
 
 from run import Sample, measure  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
-SCENARIOS = ("cold", "warm", "one-file", "one-file-cold")
+SCENARIOS = ("cold", "warm", "one-file", "one-file-cold", "one-file-changed")
 
 
 def checkout_env(source: Path, cache: Path) -> dict[str, str]:
@@ -92,11 +94,19 @@ def main() -> int:
 def run_pairs(args: argparse.Namespace, scenario: str, sides: dict[str, Path],
               caches: dict[str, Path]) -> dict[str, list[Sample]]:
     samples: dict[str, list[Sample]] = {"old": [], "new": []}
-    for round_no in range(args.rounds):
-        order = ("old", "new") if round_no % 2 == 0 else ("new", "old")
-        for side in order:
-            env = checkout_env(sides[side], caches[side])
-            samples[side].append(measure(command(args.python, scenario, args.one_file), env=env, cwd=args.repo))
+    edited = args.repo / args.one_file
+    original = edited.read_bytes()
+    try:
+        for round_no in range(args.rounds):
+            order = ("old", "new") if round_no % 2 == 0 else ("new", "old")
+            for side in order:
+                if scenario == "one-file-changed":  # a new content each run: a cache miss for this file only
+                    edited.write_bytes(original + f"# edited for round {round_no} ({side})\n".encode())
+                env = checkout_env(sides[side], caches[side])
+                samples[side].append(measure(command(args.python, scenario, args.one_file), env=env,
+                                             cwd=args.repo))
+    finally:
+        edited.write_bytes(original)
     return samples
 
 

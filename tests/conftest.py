@@ -37,11 +37,12 @@ def project(tmp_path: Path):
 
 
 def scan_dir(root: Path, **config_overrides):
+    """Scan a folder as a project of its own (a fixture inside this repository is not linked against it)."""
     from vlint.api import scan
     from vlint.config import Config
 
     config = Config(cache=False, **config_overrides)
-    return scan([root], config, cwd=root)
+    return scan([root], config, cwd=root, project_root=root)
 
 
 def rule_lines(result) -> list[tuple[str, str, int]]:

@@ -105,6 +105,11 @@ def _rule_list(values: Sequence[str]) -> list[str]:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file cache.")
 @click.option("--jobs", "-j", type=int, help="Worker processes for extraction (default: automatic).")
 @click.option("--stdin-filename", help="Read the file from standard input and report it under this name.")
+@click.option("--isolated", is_flag=True,
+              help="Read only the given paths; by default they are linked against the rest of their project.")
+@click.option("--project-root", type=click.Path(file_okay=False, path_type=Path),
+              help="The project the given paths are linked against (default: the nearest folder above them "
+                   "holding .git, a vlint.toml or a pyproject.toml with [tool.vlint]).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings that are not in this baseline file.")
@@ -126,7 +131,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
          extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
          temperature_threshold: float | None, fail_on: str | None, min_confidence: str | None, online: bool | None,
          apply_fixes: bool, show_diff: bool, color: str, statistics: bool, no_cache: bool, jobs: int | None,
-         stdin_filename: str | None, exit_zero: bool, baseline: Path | None, write_baseline: Path | None,
+         stdin_filename: str | None, isolated: bool, project_root: Path | None, exit_zero: bool, baseline: Path | None, write_baseline: Path | None,
          show_suppressed: bool, verify: bool, samples: int, model_path: tuple[str, ...], allow_download: bool,
          engine_arg: tuple[str, ...], trust_remote_code: bool, verify_report: Path | None, quiet: bool,
          debug: bool) -> None:
@@ -159,6 +164,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         overrides["cache"] = False
     if jobs is not None:
         overrides["jobs"] = jobs
+    if isolated:
+        overrides["isolated"] = True
+    if project_root is not None and not project_root.is_dir():
+        _fail(f"--project-root {project_root}: no such folder")
     if not stdin_filename:
         _require_paths(targets)
     start = Path(stdin_filename).parent if stdin_filename else Path(targets[0])
@@ -166,13 +175,22 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         start = Path.cwd()
     config = load_config(start if start.is_dir() else start.parent, config_file, overrides)
 
+    asked_quiet = quiet  # only --quiet silences the notes: pre-commit shows them when the hook fails
     quiet = quiet or os.environ.get("PRE_COMMIT") == "1"  # pre-commit sets PRE_COMMIT=1: no progress there
     verify_options = _verify_options(quiet, samples, model_path, allow_download, engine_arg,
                                      trust_remote_code) if verify else None
 
     stdin_text = _read_stdin() if stdin_filename else None
-    stdin = (stdin_text, stdin_filename) if stdin_filename and stdin_text is not None else None
-    result = run_scan(targets, config, stdin=stdin)
+    if stdin_filename and stdin_text is not None:
+        from vlint.discover import display_name
+
+        stdin = (stdin_text, display_name(stdin_filename, Path.cwd()))  # as the scan reports it
+    else:
+        stdin = None
+    result = run_scan(targets, config, stdin=stdin, project_root=project_root)
+    if not asked_quiet:
+        for note in result.notes:
+            _say_error(note)
 
     if write_baseline is not None:
         from vlint.baseline import write_baseline as write
@@ -192,7 +210,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
 
             _emit(unified_diff(patches), output)
             raise SystemExit(EXIT_OK if exit_zero or not patches else EXIT_FINDINGS)
-        result = run_scan(targets, config)  # the rescan: what is left after the fixes
+        result = run_scan(targets, config, project_root=project_root)  # the rescan: what is left after the fixes
         if baseline is not None:
             from vlint.baseline import filter_new
 
@@ -411,8 +429,9 @@ def cache_clear() -> None:
     """Delete the per-file cache of this project, the Hub answer cache and the parsed rules data."""
     from vlint.cache import clear_all
     from vlint.config import load_config
+    from vlint.project import find_project_root
 
-    removed = clear_all(load_config(Path.cwd()).root or Path.cwd())
+    removed = clear_all(find_project_root(Path.cwd()) or load_config(Path.cwd()).root or Path.cwd())
     click.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
     raise SystemExit(EXIT_OK)
 

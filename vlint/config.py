@@ -49,6 +49,7 @@ class Config:
     max_file_size: int = 2_000_000
     cache: bool = True
     jobs: int = 0
+    isolated: bool = False  # read only the given paths, not the rest of their project (`vlint/project.py`)
     root: Path | None = None
     sources: tuple[tuple[str, str], ...] = ()
 
@@ -99,6 +100,7 @@ _KEYS: dict[str, str] = {
     "max-file-size": "max_file_size",
     "cache": "cache",
     "jobs": "jobs",
+    "isolated": "isolated",
 }
 
 
@@ -164,7 +166,7 @@ def parse_table(table: Mapping[str, Any], origin: str, base: Config | None = Non
                                    where)
         elif attr == "min_confidence":
             values[attr] = _choice(value, CONFIDENCE_ORDER, where)
-        elif attr in ("online", "cache"):
+        elif attr in ("online", "cache", "isolated"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: expected true or false, got {value!r}")
             values[attr] = value

@@ -107,6 +107,12 @@ def display_path(path: Path | str, cwd: Path) -> str:
     return f"{rel}/{name}" if rel else name
 
 
+def display_name(name: str, cwd: Path) -> str:
+    """A file named by the user (`--stdin-filename`) as a walk shows that file: relative to the working folder,
+    `/`-separated, so the text from stdin takes that file's place in its project."""
+    return display_path(os.path.abspath(os.path.join(cwd, name)), cwd)
+
+
 @lru_cache(maxsize=4096)
 def _relative_folder(folder: str, base: str) -> str | None:
     """A folder relative to the working directory, '/'-separated ("" for the directory itself): one

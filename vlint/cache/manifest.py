@@ -76,6 +76,7 @@ class Manifest:
             return json.dumps(records, separators=(",", ":"))
 
         self.store.update_blob(KIND, self.scope, merged)
+        self.fresh = {}  # a run that extracts twice (the given files, then the rest of the project) saves each once
 
 
 def _parse(payload: str | None) -> dict[str, Any]:

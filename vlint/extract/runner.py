@@ -144,6 +144,45 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
         yield result if result is not None else (FileFacts(source.display, source.kind), None)
 
 
+def stored_facts(sources: Sequence[SourceFile], store: Store,
+                 manifest: Manifest) -> dict[str, tuple[FileFacts, str | None]]:
+    """The facts of the files the stamps vouch for, decoded, by display path (a file recorded as saying
+    nothing: empty facts); the rest are left to `extract_all`. A `stat` a file and one query, in this
+    process: nothing is read, extracted or written."""
+    found: dict[str, tuple[FileFacts, str | None]] = {}
+    vouched: dict[str, str] = {}
+    for source in sources:
+        st = manifest.stat(source.location)
+        known = manifest.known(source.display, st) if st is not None else None
+        if known == "":
+            found[source.display] = (FileFacts(source.display, source.kind), None)
+        elif known is not None:
+            vouched[source.display] = known
+    stored = store.get_many(list(set(vouched.values())))
+    for display, key in vouched.items():
+        try:
+            found[display] = decode_entry(stored[key])
+        except (KeyError, CorruptEntry):
+            continue  # left to extract_all, which reads the file again
+    return found
+
+
+def stored_entries(sources: Sequence[SourceFile], store: Store, manifest: Manifest) -> list[str] | None:
+    """The stored entry texts (undecoded) of the files that said something, when the stamps vouch for every
+    file; None as soon as one changed since it was recorded (or its entry is gone): then only reading it
+    would tell. A `stat` a file, and one query for the entries."""
+    keys: set[str] = set()
+    for source in sources:
+        st = manifest.stat(source.location)
+        known = manifest.known(source.display, st) if st is not None else None
+        if known is None:
+            return None
+        if known:
+            keys.add(known)
+    found = store.get_many(list(keys))
+    return list(found.values()) if len(found) == len(keys) else None
+
+
 def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place: Callable[[Done], None],
          isolate: bool, while_waiting: Callable[[], object] | None = None) -> None:
     """Read in this process until enough files need an extractor to be worth a pool of several workers,
