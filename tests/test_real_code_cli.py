@@ -139,3 +139,19 @@ def test_items_2_3_6_7_through_the_command_line(project, monkeypatch, capsys):
     assert "client/half_edited.py:5: error: Python syntax error" in out
     assert "notebooks/explore.py" not in "".join(line for line in out.splitlines() if "error:" in line)
     assert "requests.request" not in out  # a completions request without a temperature: nothing to say
+
+
+def test_a_commit_of_the_script_alone_reports_the_program_it_runs(project, monkeypatch, capsys):
+    """Project-aware runs (issue 16) with item 7: pre-commit passes only the changed shell script; the
+    findings are at the program it runs, whose defaults the script's options override, warm or cold."""
+    root = project({".git/HEAD": "ref: refs/heads/main\n", "eval/run_eval.py": EVAL,
+                    "scripts/eval_base.sh": "#!/bin/bash\npython eval/run_eval.py --model_name_or_path Qwen/Qwen2.5-7B"
+                                            " --temperature 0\n"})
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("VLINT_CACHE_DIR", str(root.parent / "cache"))
+    for _ in range(2):  # cold, then from the cache
+        assert main(["scan", "--format", "concise", "scripts/eval_base.sh"]) == 1
+        out = capsys.readouterr().out
+        assert [line.split(" ")[:2] for line in out.splitlines() if line.split(" ")[1:2] in (["VL001"], ["VL002"])] == [
+            ["eval/run_eval.py:12:11:", "VL001"], ["eval/run_eval.py:12:11:", "VL002"]]
+        assert "scripts/eval_base.sh:2:" in out
