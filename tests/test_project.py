@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import vlint.api
 from tests.conftest import REPO
 from vlint.api import scan
 from vlint.cli import main
@@ -284,12 +285,17 @@ def _shown(findings: list[Finding]) -> list[tuple]:
 EQUIVALENCE = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 
 
-@pytest.mark.parametrize("cache", ["warm", "cache", "no-cache"])
+@pytest.mark.parametrize("cache", ["warm", "changed", "cache", "no-cache"])
 @pytest.mark.parametrize("name", EQUIVALENCE)
 def test_each_file_alone_gets_the_full_scans_findings_that_touch_it(name: str, cache: str, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch):
-    if cache == "warm":  # the stamps vouch for these new files: the shortcuts that trust the store are taken
+    """`changed` is the pre-commit shape: each file edited (a blank line at its end) before it is scanned
+    alone, so a worker parses it while this process reads the rest of the project from the cache."""
+    if cache in ("warm", "changed"):  # the stamps vouch for these new files: the shortcuts that trust the store
         monkeypatch.setattr("vlint.cache.manifest.RACY_NS", 0)
+    prefetched: list[object] = []
+    real_prefetch = vlint.api.prefetch
+    monkeypatch.setattr("vlint.api.prefetch", lambda *a: prefetched.append(real_prefetch(*a)) or prefetched[-1])
     root = tmp_path / name
     shutil.copytree(GOLDEN / name, root)
     (root / ".git").mkdir()
@@ -299,8 +305,14 @@ def test_each_file_alone_gets_the_full_scans_findings_that_touch_it(name: str, c
     full = scan([root], config, cwd=root)
     assert full.findings and full.suppressed
     for display in [s.display for s in discover([root], cwd=root)]:
+        if cache == "changed":
+            with open(root / display, "a", encoding="utf-8") as fh:
+                fh.write("\n")
         alone = scan([root / display], config, cwd=root)
         given = frozenset({display})
         assert _shown(alone.findings) == _shown([f for f in full.findings if touches(f, given)]), display
         assert _shown(alone.suppressed) == _shown([f for f in full.suppressed if touches(f, given)]), display
         assert alone.errors == [e for e in full.errors if e.path == display]
+    # the edited files that say something were parsed by a worker, and the rest came from the cache meanwhile
+    assert bool(prefetched) == (cache == "changed")
+    assert all(p.facts for p in prefetched)
