@@ -208,6 +208,25 @@ def unused(model):
 def ask():
     OpenAI().chat.completions.create(model="Qwen/Qwen2.5-14B", messages=[])
 ''',
+    "engine argument makers in a table and one called by name": '''
+from dataclasses import asdict
+from vllm import LLM, EngineArgs, SamplingParams
+
+def run_alpha(question):
+    prompt = f"<image>{question}"
+    return EngineArgs(model="org/alpha-7b", max_model_len=4096), prompt
+
+def run_beta(question):
+    return EngineArgs(model="org/beta-2b"), question
+
+MAKERS = {"alpha": run_alpha, "beta": run_beta}
+
+def main(kind, question):
+    args, prompt = MAKERS[kind](question)
+    LLM(**asdict(args)).generate(prompt, SamplingParams(temperature=0.2))
+    args, prompt = run_beta(question)
+    LLM(**asdict(args)).generate(prompt, SamplingParams(temperature=0.2))
+''',
     "crlf line endings": "from openai import OpenAI\r\n\r\ndef unused():\r\n    x = 1\r\n    return x\r\n\r\n"
                          "def ask():\r\n    OpenAI().chat.completions.create(\r\n        model='Qwen/Qwen2.5-14B',"
                          "\r\n        messages=[],\r\n    )\r\n",
@@ -293,6 +312,17 @@ def ask(model: Optional[str] = os.environ.get("MODEL", DEFAULT), retries: int = 
     request = extract_python(text, "m.py").requests[0]
     assert (request.model.literal, request.temperature.literal) == ("Qwen/Qwen2.5-14B", 0.1)
     assert (request.location.line, request.temperature.location.line) == (17, 16)
+
+
+def test_engine_argument_makers_only_a_table_holds_are_left_out() -> None:
+    """A maker taken from a table (`MAKERS[kind](...)`) cannot be followed: the maker only the table holds
+    (`run_alpha`) is a stub, the one called by name keeps its body (the facts are the whole module's: the
+    cases above)."""
+    text = CASES["engine argument makers in a table and one called by name"]
+    tree = ast.parse(text)
+    sliced = pyslice.slice_module(text, tree, Survey(tree)).text
+    assert 'EngineArgs(model="org/alpha-7b"' not in sliced and 'EngineArgs(model="org/beta-2b")' in sliced
+    assert [r.location.line for r in extract_python(text, "m.py").requests] == [16, 18]
 
 
 def test_positions_without_anchors_are_mapped_back_to_the_source() -> None:

@@ -45,6 +45,9 @@ class Value:
     env: str | None = None
     is_default: bool = False
     symbol: str | None = None  # a constant of another module, `pkg.config:MODEL` (`.config:X` relative)
+    # The command-line options of the program this value is read from (`model_name_or_path`, dashes as
+    # underscores): a run of the program that passes one gives the value (`ScriptRun`, joined in link).
+    options: tuple[str, ...] = ()
     # The model id is asked of the server at run time (`client.models.list().data[0].id`): whatever the
     # launches the request reaches serve (joined in link).
     served_model: bool = False
@@ -65,7 +68,7 @@ class Value:
 
     def with_literal(self, literal: Scalar, note: str, location: Location | None = None) -> Value:
         return replace(self, literal=literal, note=note, location=location or self.location, env=None,
-                       is_default=False, symbol=None, served_model=False)
+                       is_default=False, symbol=None, options=(), served_model=False)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ class Request:
     context: Context = "code"
     max_tokens: int | None = None  # the output limit, when written as a number
     scores: tuple[str, ...] = ()  # the fields that ask for scores rather than text (`output_fields`)
+    # Chat by hand: the chat-template call (`tokenizer.apply_chat_template`, as written) that made the prompt
+    # of an offline `generate`, where it is.
+    templated_by: Value | None = None
     endpoint: str | None = None  # the URL or base URL it is sent to, as far as it is known
 
     @property
@@ -147,6 +153,25 @@ def output_fields(fields: Mapping[str, Scalar]) -> tuple[int | None, tuple[str, 
     scores = tuple(k for k in SCORE_FIELDS if k in fields and fields[k] is not None and fields[k] is not False
                    and (k != "echo" or fields[k] is True))
     return limit, scores
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """A command line that runs a Python program, which may be the project's own: `python eval.py --model X`,
+    `python -m pkg.cli ...`, `torchrun ... train.py ...`, `accelerate launch ...`, `deepspeed ...`. The
+    linker joins it to the program's file and lets the options it passes override the defaults that file's
+    facts were resolved with (`Value.options`)."""
+
+    location: Location
+    launcher: str  # as the command line says it: `python`, `torchrun`, `accelerate launch`, `deepspeed`
+    script: str | None  # the program's path as written (`eval.py`, `./scripts/eval.py`), or
+    module: str | None  # the module `-m` names (`pkg.cli`)
+    options: tuple[tuple[str, Value], ...] = ()  # each option it passes (dashes as underscores), its value
+    context: Context = "code"
+
+    def describe(self) -> str:
+        """`python eval.py`, `torchrun -m pkg.cli`: how the program is named on the command line."""
+        return f"{self.launcher} {self.script}" if self.script else f"{self.launcher} -m {self.module}"
 
 
 @dataclass(frozen=True)
@@ -192,16 +217,18 @@ class FileFacts:
     requests: list[Request] = field(default_factory=list)
     env: list[EnvBinding] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    runs: list[ScriptRun] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
 
     @property
     def says_nothing(self) -> bool:
         """No fact and no error: a file the scan need not keep (most files)."""
-        return not (self.serves or self.requests or self.env or self.errors or self.routes)
+        return not (self.serves or self.requests or self.env or self.errors or self.routes or self.runs)
 
     def extend(self, other: FileFacts) -> None:
         self.serves.extend(other.serves)
         self.requests.extend(other.requests)
         self.env.extend(other.env)
         self.errors.extend(other.errors)
+        self.runs.extend(other.runs)
         self.routes.extend(other.routes)

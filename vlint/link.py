@@ -19,6 +19,7 @@ from pathlib import Path
 from vlint.extract.placeholders import has_placeholder
 from vlint.facts import EnvBinding, FileFacts, Location, Request, Serve, Value
 from vlint.findings import Confidence
+from vlint.programs import apply_script_runs
 from vlint.reach import Reachability
 
 
@@ -283,6 +284,7 @@ def link(all_facts: Sequence[FileFacts], base: Path | None = None, *, max_file_s
     """`base` is the folder display paths are relative to (the scan's working directory), and the root no
     imported module is looked up above; `max_file_size` bounds each imported module read (the config's)."""
     base = Path(os.path.abspath(base or Path.cwd()))
+    all_facts = apply_script_runs(all_facts)  # `python eval.py --model X`: the options a run passes (programs.py)
     modules = _Modules(base.resolve(), max_file_size)
     env = _env_table(all_facts)
     serves: list[tuple[Serve, Value]] = []

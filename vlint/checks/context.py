@@ -144,6 +144,10 @@ class CheckContext:
         model, cls = base[0]
         request = linked.request
         evidence = [_model_line(linked.model, linked.model_value, linked.model_value.location), *cls.evidence]
+        if linked.request.templated_by is not None:
+            made = linked.request.templated_by
+            where = f" at {made.location}" if made.location is not None else ""
+            evidence.append(f"the prompt is made by `{made.literal}`{where}: chat formatting by hand")
         evidence.extend(f"launched by {serve.launcher} at {serve.location}" for serve in linked.via[:_LAUNCHES_SHOWN])
         if len(linked.via) > _LAUNCHES_SHOWN:
             evidence.append(f"and {len(linked.via) - _LAUNCHES_SHOWN} more launches serving it")

@@ -312,7 +312,7 @@ def _run(ins: _Instruction, stage: _Stage, path: str, facts: FileFacts) -> None:
     env = ChainMap(stage.env, stage.args)
     tokens = _exec_tokens(ins, path)
     if tokens is not None:
-        serves, requests = argv_facts(tokens, env=env)
+        serves, requests = argv_facts(tokens, env=env, runs=facts.runs)
         _add(facts, serves, requests, stage.image)
         return
     text = ins.text
@@ -326,6 +326,7 @@ def _run(ins: _Instruction, stage: _Stage, path: str, facts: FileFacts) -> None:
         positions = _positions(ins)
     found = extract_shell(text, path, positions=positions, env=env)
     _add(facts, found.serves, found.requests, stage.image)
+    facts.runs.extend(found.runs)
 
 
 def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
@@ -348,7 +349,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
                 Token("-c", _first(cmd, path), True),
                 Token(cmd.instruction.text, _first(cmd, path), True),
             ]
-        serves, requests = argv_facts(argv, env=env, image=None)
+        serves, requests = argv_facts(argv, env=env, image=None, runs=facts.runs)
         if cmd is None:
             # `ENTRYPOINT ["vllm", "serve"]` alone: a base image whose model comes at run time
             # (k8s args, compose command), not a launch of vLLM's default model.
@@ -361,7 +362,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
             _add(facts, serves, requests, image)
         return  # nothing else to run is said here (compose or k8s may give the command)
     if cmd.exec_tokens is not None:
-        serves, requests = argv_facts(list(cmd.exec_tokens), env=env, image=image)
+        serves, requests = argv_facts(list(cmd.exec_tokens), env=env, image=image, runs=facts.runs)
         _add(facts, serves, requests, image)
         return
     server = image_server(image)
@@ -394,6 +395,7 @@ def _launch(stage: _Stage, path: str, facts: FileFacts) -> None:
 def _shell_form(command: _Command, env: dict[str, Value], path: str, facts: FileFacts, image: str) -> None:
     found = extract_shell(command.instruction.text, path, positions=_positions(command.instruction), env=env)
     _add(facts, found.serves, found.requests, image)
+    facts.runs.extend(found.runs)
 
 
 def _runtime_model(serve: Serve) -> bool:

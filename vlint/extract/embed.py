@@ -133,13 +133,16 @@ _Fact = TypeVar("_Fact", Serve, Request)
 
 def _remap_fact(fact: _Fact, positions: PositionMap, path: str, context: str) -> _Fact:
     """A launch or a request moved into the host file (both carry a location, a model and a temperature)."""
-    return replace(
+    moved = replace(
         fact,
         location=positions.locate(path, fact.location.line, fact.location.column),
         model=_remap_value(fact.model, positions, path),
         temperature=_remap_value(fact.temperature, positions, path),
         context=context,
     )
+    if isinstance(moved, Request) and moved.templated_by is not None:
+        moved = replace(moved, templated_by=_remap_value(moved.templated_by, positions, path))
+    return moved
 
 
 def _remap_error(error: ParseError, positions: PositionMap, path: str) -> ParseError:
@@ -156,6 +159,9 @@ def remap_facts(facts: FileFacts, positions: PositionMap, path: str, context: st
         EnvBinding(b.name, _remap_value(b.value, positions, path) or b.value, b.scope) for b in facts.env
     ]
     out.errors = [_remap_error(e, positions, path) for e in facts.errors]
+    out.runs = [replace(r, location=positions.locate(path, r.location.line, r.location.column), context=context,
+                        options=tuple((k, _remap_value(v, positions, path) or v) for k, v in r.options))
+                for r in facts.runs]
     out.routes = [replace(r, location=positions.locate(path, r.location.line, r.location.column))
                   for r in facts.routes]
     return out
@@ -194,6 +200,7 @@ def set_context(facts: FileFacts, context: str) -> FileFacts:
     """The same facts with `context` set (for extractors that already wrote host coordinates)."""
     facts.serves = [replace(s, context=context) for s in facts.serves]
     facts.requests = [replace(r, context=context) for r in facts.requests]
+    facts.runs = [replace(r, context=context) for r in facts.runs]
     return facts
 
 
@@ -251,6 +258,11 @@ _PY_PROMPT_START = re.compile(r"^[ \t]*(?:>>>|In \[\d*\]:)(?: |$)")
 # `%%name` cell magics whose body is still Python, and those whose body is a shell script.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug", "cache"})
 SHELL_CELL_MAGICS = frozenset({"bash", "sh", "shell", "zsh"})
+# `%name statement` line magics that run their argument as Python (`%time r = client.chat...`), and their
+# options that take a value (`%timeit -n 10 -r 3 stmt`, `%prun -s cumulative stmt`).
+PYTHON_LINE_MAGICS = frozenset({"time", "timeit", "prun", "memit"})
+_VALUE_OPTIONS = frozenset({"-n", "-r", "-p", "-s", "-l", "-T", "-D"})
+_MAGIC_WORD = re.compile(r"[ \t]*(\S+)")
 _SCRIPT_SHELLS = frozenset({"bash", "sh", "zsh", "ksh", "dash"})
 
 
@@ -326,6 +338,10 @@ def ipython_cell(lines: Sequence[Line], label: str) -> tuple[list[Line], list[Sn
                     "shell", [(text[rest_at:], line, col + rest_at)], f"`!` line of the {label}"
                 )
             )
+        elif not target and (statement := _line_magic_statement(text, rest_at)) is not None:
+            # The statement keeps its host columns; the line becomes the statement at the magic's indent.
+            python.append((indent + text[statement:], line, col + statement - len(indent)))
+            continue
         else:
             magic = _SHELL_MAGIC.match(text, rest_at)
             if magic is not None:
@@ -338,6 +354,21 @@ def ipython_cell(lines: Sequence[Line], label: str) -> tuple[list[Line], list[Sn
                 )
         python.append((f"{indent}{target} = None" if target else f"{indent}pass", line, col))
     return python, shell
+
+
+def _line_magic_statement(text: str, at: int) -> int | None:
+    """Where the Python statement of a `%time`-like line magic starts in `text` (`at`: after the `%`), or
+    None for any other magic or one with nothing to run."""
+    name = _MAGIC_WORD.match(text, at)
+    if name is None or name.group(1) not in PYTHON_LINE_MAGICS:
+        return None
+    pos = name.end()
+    while (word := _MAGIC_WORD.match(text, pos)) is not None and word.group(1).startswith("-"):
+        pos = word.end()
+        if word.group(1) in _VALUE_OPTIONS and (value := _MAGIC_WORD.match(text, pos)) is not None:
+            pos = value.end()
+    start = len(text) - len(text[pos:].lstrip(" \t"))
+    return start if text[start:].strip() else None
 
 
 MAX_PYTHON_REPAIRS = 8

@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 from vlint.extract.cmdline.dispatch import facts_from_argv
-from vlint.extract.cmdline.heads import may_launch, mentions_launch
+from vlint.extract.cmdline.heads import may_launch, mentions_launch, mentions_program
 from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.expansion import bounded
 from vlint.extract.placeholders import mask_placeholders
@@ -93,7 +93,7 @@ def extract_shell(text: str, path: str, *, positions: PositionMap | None = None,
     facts = FileFacts(path, "shell")
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # CRLF scripts: same lines, no `\r` in words or continuations
-    commands = mentions_launch(text)
+    commands = mentions_launch(text) or mentions_program(text)
     if commands:
         text = mask_placeholders(text)  # `curl http://<service-ip>:80/...` in docs: a word, not redirections
     if not commands and "=" not in text:
@@ -439,7 +439,7 @@ class _Walker:
         if not tokens:
             return
         serves, requests = argv_facts(tokens, env=self.env, context=self.context, stdin=stdin, k8s_refs=False,
-                                      token_maps=self.token_maps, nesting=self.nesting)
+                                      token_maps=self.token_maps, nesting=self.nesting, runs=self.facts.runs)
         self.facts.serves.extend(serves)
         self.facts.requests.extend(requests)
 

@@ -35,4 +35,22 @@ def dropped_file_errors(kind: str, text: str, display: str) -> list[ParseError]:
     if kind != "python":
         return []
     error = python_syntax_error(text, display)
+    if error is not None:
+        error = _past_ipython(text, error)
     return [error] if error is not None else []
+
+
+def _past_ipython(text: str, error: ParseError) -> ParseError | None:
+    """A notebook export's IPython lines (`!pip install`, `%time`) are no error, as when the word check keeps
+    such a file (`extract/python/recover.py`): the error is the first one past them, if any."""
+    from vlint.extract.python.guard import Refusal
+    from vlint.extract.python.recover import recover, shows_ipython
+
+    if not shows_ipython(text):
+        return error
+    recovered = recover(text, Refusal(error.reason, error.line))
+    if recovered is None:
+        return error
+    if recovered.cause is None:
+        return None if recovered.error is None else error
+    return ParseError(error.path, recovered.cause.reason, recovered.cause.line)

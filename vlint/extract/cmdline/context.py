@@ -14,7 +14,7 @@ from typing import Protocol
 
 from vlint.extract.cmdline.variables import resolve_text
 from vlint.extract.positions import PositionMap, Token
-from vlint.facts import FileFacts, Location, Request, Serve, Value
+from vlint.facts import FileFacts, Location, Request, ScriptRun, Serve, Value
 
 
 class ShellReader(Protocol):
@@ -46,6 +46,7 @@ class CommandContext:
     nesting: int = 0  # shells this command line is nested in (`bash -c "bash -c '...'"`)
     serves: list[Serve] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
+    runs: list[ScriptRun] = field(default_factory=list)  # programs run (`python eval.py ...`: cmdline/scripts.py)
     depth: int = 0  # commands handed on inside this one (`docker run IMAGE sudo nohup vllm ...`)
 
     def value(self, tok: Token) -> Value:

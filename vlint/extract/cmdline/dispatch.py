@@ -17,17 +17,18 @@ from vlint.extract.cmdline.curl import curl_command
 from vlint.extract.cmdline.docker import docker_command, image_args
 from vlint.extract.cmdline.heads import ASSIGN_RE, CONTAINER_EXEC, PYTHON_RE, RUN_WRAPPERS, SHELLS, WRAPPERS
 from vlint.extract.cmdline.nested import nested_shell, shell_c, tmux_command
+from vlint.extract.cmdline.scripts import LAUNCHERS, launcher_program, python_program
 from vlint.extract.cmdline.servers import program_server, server_launch
 from vlint.extract.cmdline.vllm import python_module, vllm_command
 from vlint.extract.expansion import expansion_scope
 from vlint.extract.positions import PositionMap, Token
-from vlint.facts import Location, Request, Serve, Value
+from vlint.facts import Location, Request, ScriptRun, Serve, Value
 
 
 def facts_from_argv(argv: Sequence[Token], *, read_shell: ShellReader, env: Mapping[str, Value | None] | None = None,
                     context: str = "code", image: str | None = None, stdin: Token | None = None,
                     k8s_refs: bool = True, token_maps: Mapping[Token, tuple[str, PositionMap]] | None = None,
-                    nesting: int = 0, anchor: Location | None = None,
+                    nesting: int = 0, runs: list[ScriptRun] | None = None, anchor: Location | None = None,
                     process_env: Mapping[str, Value | None] | None = None) -> tuple[list[Serve], list[Request]]:
     """Serves and requests one command line stands for.
 
@@ -39,10 +40,12 @@ def facts_from_argv(argv: Sequence[Token], *, read_shell: ShellReader, env: Mapp
     `token_maps`: for tokens that came from quoted shell strings, the text a nested shell would parse and
     its position map, so `bash -c "..."` keeps reported lines true.
     `nesting`: how many shells deep this command line already is (nested shells stop at `MAX_NESTING`).
+    `runs`: where the Python programs the command line runs go (`ScriptRun`s); not collected when None.
     `anchor`: where the image is named, for an image run without argv (a server reading its model from
     `process_env`, the container's environment when it is not `env`: compose `environment:`).
     """
-    ctx = CommandContext(env or {}, context, k8s_refs, stdin, token_maps or {}, read_shell, _dispatch, nesting)
+    ctx = CommandContext(env or {}, context, k8s_refs, stdin, token_maps or {}, read_shell, _dispatch, nesting,
+                         runs=runs if runs is not None else [])
     tokens = list(argv)
     with expansion_scope():
         if image is not None:
@@ -136,6 +139,9 @@ def _command(argv: list[Token], ctx: CommandContext, *, image: str | None, launc
         vllm_command(argv, ctx, image=image, launcher=launcher)
     elif PYTHON_RE.match(head):
         python_module(argv, ctx, image=image, launcher=launcher)
+        python_program(argv, ctx)
+    elif head in LAUNCHERS or head.endswith(".py"):
+        launcher_program(argv, ctx)
     elif head in ("docker", "podman", "nerdctl"):
         docker_command(argv, ctx)
     elif head == "curl":

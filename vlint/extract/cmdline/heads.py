@@ -69,10 +69,11 @@ CONTAINER_EXEC = frozenset({"apptainer", "singularity"})
 
 
 def may_launch(command_name: str) -> bool:
-    """Could a command with this name (as written) start a server or send a request? No false negatives."""
+    """Could a command with this name (as written) start a server, send a request or run a Python program?
+    No false negatives."""
     head = command_name.rsplit("/", 1)[-1]
     return (not head or "$" in head or "`" in head or head in _HEADS or head in WRAPPERS
-            or head in RUN_WRAPPERS or head in CONTAINER_EXEC or bool(PYTHON_RE.match(head))
+            or head in RUN_WRAPPERS or head in CONTAINER_EXEC or bool(PYTHON_RE.match(head)) or head.endswith(".py")
             or head in server_programs())
 
 
@@ -85,7 +86,7 @@ def server_programs() -> frozenset[str]:
 
 
 _HEADS = frozenset({"vllm", "curl", "docker", "podman", "nerdctl", "eval", "ssh", "tmux", "ray", "kubectl",
-                    *SHELLS})
+                    "torchrun", "accelerate", "deepspeed", *SHELLS})
 
 
 def is_command_head(tokens: Sequence[Token]) -> bool:
@@ -96,14 +97,24 @@ def is_command_head(tokens: Sequence[Token]) -> bool:
     if i >= len(tokens):
         return False
     head = base_name(tokens[i])
-    return (head in ("vllm", "curl", "docker", "podman", "nerdctl") or head in SHELLS
-            or bool(PYTHON_RE.match(head)) or head in WRAPPERS or head in RUN_WRAPPERS
+    return (head in ("vllm", "curl", "docker", "podman", "nerdctl", "torchrun", "accelerate", "deepspeed")
+            or head in SHELLS or bool(PYTHON_RE.match(head)) or head in WRAPPERS or head in RUN_WRAPPERS
             or head in server_programs())
 
 
 # Every command read here names one of these (case-insensitive): a vLLM launch, curl, or a container run;
 # or it names a program or module of another server (`launch_words`).
 LAUNCH_WORDS = ("vllm", "curl", "docker", "podman", "nerdctl")
+
+
+# A command that runs a Python program names one of these (`python`, `torchrun`, `accelerate launch`,
+# `deepspeed`, or the program's own path): cmdline/scripts.py reads it for the options it passes.
+PROGRAM_WORDS = ("python", "torchrun", "accelerate", "deepspeed", ".py")
+
+
+def mentions_program(text: str) -> bool:
+    """Cheap pre-check: can this text run a Python program? (no false negatives)"""
+    return any(word in text for word in PROGRAM_WORDS)
 
 
 @lru_cache(maxsize=1)

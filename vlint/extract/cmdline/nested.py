@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vlint.extract.cmdline.context import CommandContext, skip_options
-from vlint.extract.cmdline.heads import mentions_launch
+from vlint.extract.cmdline.heads import mentions_launch, mentions_program
 from vlint.extract.cmdline.variables import is_reference
 from vlint.extract.positions import PositionMap, Token
 
@@ -78,9 +78,10 @@ def run_shell_string(tok: Token, ctx: CommandContext) -> None:
         loc = tok.location
         positions = PositionMap(((loc.line, loc.column - 1),)
                                 + tuple((loc.line + k, 0) for k in range(1, text.count("\n") + 1)))
-    if not mentions_launch(text) or ctx.nesting >= MAX_NESTING:
+    if not (mentions_launch(text) or mentions_program(text)) or ctx.nesting >= MAX_NESTING:
         return
     nested = ctx.read_shell(text, tok.location.path, positions=positions, env=ctx.env, context=ctx.context,
                             nesting=ctx.nesting + 1)
     ctx.serves.extend(nested.serves)
     ctx.requests.extend(nested.requests)
+    ctx.runs.extend(nested.runs)

@@ -7,7 +7,7 @@ from typing import Any
 
 import libcst as cst
 
-from vlint.extract.python import cstparse, guard, prefilter, slicer
+from vlint.extract.python import cstparse, guard, prefilter, recover, slicer
 from vlint.extract.python.positions import Positions
 from vlint.extract.python.scopes import Collector
 from vlint.extract.python.survey import Survey
@@ -23,8 +23,18 @@ def extract_python(text: str, path: str, *, context: str = "code", prefiltered: 
     if prefiltered and not prefilter.words_match(text):
         return facts
     tree = guard.parse_with_cpython(text)
+    recovered_shifts: dict[int, int] = {}
     if isinstance(tree, guard.Refusal):
-        return _refused(facts, tree)
+        recovered = recover.recover(text, tree)
+        if recovered is None:
+            return _refused(facts, tree)
+        text, tree, recovered_shifts = recovered.text, recovered.tree, recovered.shifts
+        if recovered.error is not None:
+            _refused(facts, recovered.error)  # reported, and the statements that parse are still read
+        for snippet in recovered.shell:  # `!vllm serve ...` in a notebook export
+            from vlint.extract.embed import extract_snippet
+
+            facts.extend(extract_snippet(snippet, path, context))
     survey = Survey(tree)
     if prefiltered and not prefilter.calls_match(survey):
         return facts
@@ -42,10 +52,21 @@ def extract_python(text: str, path: str, *, context: str = "code", prefiltered: 
         facts.errors.append(ParseError(path, "Python source too deeply nested to parse"))
         return facts
     _visit(module, text, tree, line_of, facts)
+    if recovered_shifts:
+        facts = _shifted(facts, recovered_shifts, text.count("\n") + 1, context)
     if context != "code":
         facts.requests = [_with_context(r, context) for r in facts.requests]
         facts.serves = [_with_context(s, context) for s in facts.serves]
     return facts
+
+
+def _shifted(facts: FileFacts, shifts: dict[int, int], n_lines: int, context: str) -> FileFacts:
+    """The facts with the columns of lines a `%time`-like magic was cut from put back (`recover.shifts`)."""
+    from vlint.extract.embed import remap_facts
+    from vlint.extract.positions import PositionMap
+
+    positions = PositionMap.from_lines([(line, shifts.get(line, 0)) for line in range(1, n_lines + 1)])
+    return remap_facts(facts, positions, facts.path, context)
 
 
 def _refused(facts: FileFacts, refusal: guard.Refusal) -> FileFacts:

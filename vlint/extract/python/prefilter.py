@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from vlint.extract.python.catalogue import Catalogue, catalogue
+from vlint.extract.python.catalogue import Catalogue, HttpShape, catalogue
 
 if TYPE_CHECKING:
     from vlint.extract.python.survey import Survey
@@ -111,16 +111,30 @@ def clauses_by_path(cat: Catalogue) -> dict[str, list[str]]:
     """The clauses of each path to a fact: client calls, the vLLM engine, raw HTTP, launches, and the
     catalogue's `parse_anyway` (no fact: a client module's syntax errors)."""
     engines = sorted({engine.rsplit(".", 1)[-1] for engine in cat.engines})
+    # an engine is called or aliased (`LLM(`, `LLM as`), subclassed or wrapped (`(LLM)`, `(Base, LLM)`,
+    # `ray.remote(LLM)`), or made by a factory of an engine class, which names the class
+    # (`LLMEngine.from_engine_args(`, or its import)
+    engine_words = [word for name in engines for word in (_called_or_aliased(name), f"({name}\\b", f", {name})")]
+    engine_words += [f"\\b{name}\\b" for name in sorted(cat.engine_classes) if name not in engines]
+    engine_words += [f"\\b{name}.{factory}(" for name in engines for factory in sorted(cat.engine_factories)]
+    methods = sorted(cat.engine_methods)
+    method_words = [f"\\b{method}(" for method in methods] + [f"\\b{method}.{cat.actor_call}(" for method in methods]
     return {
         "calls": [" & ".join([*(f"\\b{name}\\b" for name in suffix[:-1]), f"\\b{suffix[-1]}("])
                   for suffix, _ in cat.by_suffix] + [_qualname_clause(pattern) for pattern, _ in cat.by_qualname],
-        "engine": [_either(_called_or_aliased(name) for name in engines) + " & "
-                   + _either(f"\\b{method}(" for method in sorted(cat.engine_methods))],
-        "http": [_either(f"\\b{method}(" for method in sorted(cat.http_methods)) + " & " + _either(cat.route_words())],
+        "engine": [_either(engine_words) + " & " + _either(method_words)],
+        "http": [_http_words(shape) + " & " + _either(cat.route_words()) for shape in cat.http_shapes],
         "launch": [f"\\b{module}\\b" for module in cat.launch_modules]
                   + [_qualname_clause(function) for function in cat.launch_functions],
         "parse_anyway": list(cat.parse_anyway),
     }
+
+
+def _http_words(shape: HttpShape) -> str:
+    """`\\bpost(` for a shape named by its methods; the qualname's clause for one named by its qualname."""
+    if shape.qualname is not None:
+        return _qualname_clause(shape.qualname)
+    return _either(f"\\b{method}(" for method in sorted(shape.methods))
 
 
 def _qualname_clause(pattern: str) -> str:

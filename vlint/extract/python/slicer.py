@@ -7,10 +7,14 @@ extractor could), and reads from there only:
   * the call's arguments and the names they use, looked up in the enclosing scopes (module, functions,
     parameters), and recursively the names in what those names are bound to;
   * module-wide tables filled from any depth: imports, classes and their bodies, `self.`/`cls.` attribute
-    assignments, `add_argument` defaults, parameter defaults, and bindings of `SamplingParams(...)` calls.
+    assignments, `add_argument` defaults, parameter defaults, and bindings of `SamplingParams(...)` calls;
+  * what the module's calls of a function pass for its parameters (`callsites.py`), what a list is grown
+    with (`prompts.append(...)`), and what a function returns (an engine, a chat-templated prompt:
+    `offline.py`), so a needed function's `return` statements are kept.
 So a statement is kept when its lines hold one of those (a *trigger*: a matching call, a `self.` store, a
-SamplingParams name, `add_argument`), when it binds (by assignment, `for`, `with ... as` or import, as the
-visitor's collector (`scopes.Collector`) records bindings) a name that some kept code may look up, or when it is a block
+SamplingParams name, `add_argument`, a chat-template call), when it binds (by assignment, `for`, `with ...
+as`, import, `x.append(...)`, or a call of a module function that binds its parameters, as the visitor's
+collector (`scopes.Collector`) and `callsites.py` record bindings) a name that some kept code may look up, or when it is a block
 statement with something kept inside (its header is kept, its blocks are sliced in turn). Names are taken
 module-wide, whatever the scope, which only ever keeps more; the rule is applied to a fixpoint. Functions
 and classes are always kept with their headers (parameters and their defaults, bases; decorators only
@@ -33,6 +37,7 @@ from bisect import bisect_left
 from typing import TYPE_CHECKING, NamedTuple
 
 from vlint.extract.python.catalogue import catalogue
+from vlint.extract.python.scopes import DATACLASS_PARSERS, GROWING_METHODS
 
 if TYPE_CHECKING:
     from vlint.extract.python.survey import Survey
@@ -40,15 +45,42 @@ if TYPE_CHECKING:
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
+# `fire.Fire(main)` and dataclass parsers (`HfArgumentParser`): the visitor reads which functions and classes
+# a command line sets (`scopes.py`), so they are triggers; so is `typer.run(main)`, tested apart (`run` is
+# too common a name).
+_CLI_WORDS = frozenset({"Fire", *DATACLASS_PARSERS})
+
+
 def _sampling_names() -> frozenset[str]:
     return frozenset(q.rsplit(".", 1)[-1] for q in catalogue().sampling_params)
 
 
-def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
-    """The lines of triggers (sorted), the lines that make the function around them needed (triggers,
-    imports and classes, which fill module-wide tables), and the names written on each line."""
+class _Lines(NamedTuple):
+    triggers: list[int]  # sorted
+    needs: list[int]  # sorted: the lines that make the function around them needed
+    names_at: dict[int, set[str]]  # the names written on each line
+    producers: list[int]  # sorted: where an engine, sampling parameters or a chat-templated prompt is made
+    engine_args: frozenset[int]  # where engine arguments alone are made (`EngineArgs(...)`, no engine)
+
+
+def _lines(survey: Survey) -> _Lines:
+    """The lines of triggers, the lines that make the function around them needed (triggers, imports and
+    classes, which fill module-wide tables, and calls of needed functions), the names written on each
+    line, and the lines that make what a function may return to the visitor."""
     sampling = set(_sampling_names())
+    template_call = catalogue().chat_template_call
     triggers = {call.lineno for call in survey.matching_calls()}
+    producers: set[int] = set()
+    engine_args: set[int] = set()
+    others: set[int] = set()  # producers other than engine arguments
+    if survey.has_engines:  # where engines are built: a function that returns one must keep its body
+        for call in survey.calls:
+            if survey.builds_engine(call):
+                producers.add(call.lineno)
+                if not survey.is_engine_call(call):
+                    engine_args.add(call.lineno)
+                else:
+                    others.add(call.lineno)
     needs: set[int] = set()
     for node in survey.anchors:
         needs.add(node.lineno)
@@ -57,7 +89,12 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
     names_at: dict[int, set[str]] = {}
     for node in survey.named:
         if isinstance(node, ast.Attribute):
-            if node.attr in sampling or node.attr == "add_argument" or isinstance(node.ctx, ast.Store) \
+            if node.attr in sampling or node.attr == template_call:
+                producers.add(node.lineno)
+                others.add(node.lineno)
+            elif node.attr in _CLI_WORDS or node.attr == "add_argument" \
+                    or node.attr == "run" and isinstance(node.value, ast.Name) and node.value.id == "typer" \
+                    or isinstance(node.ctx, ast.Store) \
                     and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
                 triggers.add(node.lineno)
         else:
@@ -67,9 +104,15 @@ def _lines(survey: Survey) -> tuple[list[int], list[int], dict[int, set[str]]]:
                 names_at[node.lineno] = {name}
             else:
                 found.add(name)
-            if name in sampling or name == "add_argument":
+            if name in sampling:
+                producers.add(node.lineno)
+                others.add(node.lineno)
+            elif name == "add_argument" or name in _CLI_WORDS:
                 triggers.add(node.lineno)
-    return sorted(triggers), sorted(needs | triggers), names_at
+    alone = frozenset(engine_args - triggers - others)  # before the union below: lines with nothing else
+    triggers |= producers
+    needs |= triggers
+    return _Lines(sorted(triggers), sorted(needs), names_at, sorted(producers), alone)
 
 
 class Sliced(NamedTuple):
@@ -90,21 +133,37 @@ _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, 
 class _Item:
     """A statement inside a needed function that may be left out."""
 
-    __slots__ = ("node", "binds", "compound", "header", "kept")
+    __slots__ = ("node", "binds", "compound", "header", "function", "kept")
 
-    def __init__(self, node: ast.stmt, binds: frozenset[str], compound: bool, header: tuple[int, int]) -> None:
+    def __init__(self, node: ast.stmt, binds: frozenset[str], compound: bool, header: tuple[int, int],
+                 function: _Function | None) -> None:
         self.node = node
         self.binds = binds  # the names it binds as the extractor's collector sees bindings
         self.compound = compound  # a block statement whose blocks are sliced in turn
         self.header = header  # its lines whose names are read once it is kept (a compound: the header's)
+        self.function = function  # the function it is in (None: the module)
         self.kept = False
+
+
+class _Function(NamedTuple):
+    """A needed function, as the slicer sees it: the name its calls use (a class's for `__init__`), its
+    parameters, and whether it makes something a caller may get back (its `return`s are then kept)."""
+
+    key: str
+    params: frozenset[str]
+    produces: bool
 
 
 class _Slicer:
     def __init__(self, text: str, tree: ast.Module, survey: Survey) -> None:
         self.text = text
         self.tree = tree
-        self.triggers, self.needs, self.names_at = _lines(survey)
+        self.triggers, self.needs, self.names_at, self.producers, self.engine_args = _lines(survey)
+        self.called = {name for call in survey.calls for name in _callee_names(call.func)[:1]}
+        self.passes = _parameters_passed(survey)
+        self.classes: list[str] = []  # the classes being registered, innermost last
+        self.stub_classes: dict[int, list[str]] = {}  # a function left out -> the classes it is in
+        self.current: _Function | None = None
         self.lines = _NEWLINE.split(text)
         self.items: list[_Item] = []  # a compound statement after the statements of its blocks
         self.item_of: dict[int, _Item] = {}
@@ -116,27 +175,61 @@ class _Slicer:
     def has_trigger(self, first: int, last: int) -> bool:
         return _any_between(self.triggers, first, last)
 
-    def read(self, first: int, last: int) -> None:
-        """Every name written on these lines may be looked up."""
+    def passed_on(self, first: int, last: int) -> frozenset[str]:
+        """The parameters the calls on these lines may pass a value for (the visitor reads them there), as
+        `callee/parameter`: bound only where the callee's own kept code reads that parameter."""
+        if not self.passes:
+            return frozenset()
+        found: set[str] = set()
+        for line in range(first, last + 1):
+            names = self.passes.get(line)
+            if names:
+                found |= names
+        return frozenset(found)
+
+    def read(self, first: int, last: int, function: _Function | None = None) -> None:
+        """Every name written on these lines may be looked up; in a function, a parameter it reads is also
+        `function/parameter` (what the calls of the function pass for it)."""
         for line in range(first, last + 1):
             found = self.names_at.get(line)
             if found:
                 self.names |= found
+                if function is not None and not function.params.isdisjoint(found):
+                    self.names.update(f"{function.key}/{name}" for name in found & function.params)
 
     def run(self) -> Sliced:
         self.block(self.tree.body)
-        changed = True
-        while changed:  # to a fixpoint: what kept code reads keeps the statements that bind it
-            changed = False
-            for item in self.items:
-                if not item.kept and (item.binds & self.names or item.compound and self.holds_kept(item.node)):
-                    self.keep(item)
-                    changed = True
-        return self.rewrite()
+        while True:
+            changed = True
+            while changed:  # to a fixpoint: what kept code reads keeps the statements that bind it
+                changed = False
+                for item in self.items:
+                    if not item.kept and (item.binds & self.names or item.compound and self.holds_kept(item.node)):
+                        self.keep(item)
+                        changed = True
+            if not self.promote():
+                return self.rewrite()
+
+    def promote(self) -> bool:
+        """Functions left out that call a function whose kept code reads a parameter they pass are needed
+        after all (the visitor reads the argument there, `callsites.py`): their bodies are sliced in turn."""
+        wanted = {name for name in self.names if "/" in name} if self.passes and self.stubs else None
+        if not wanted:
+            return False
+        lines = sorted(line for line, names in self.passes.items() if not names.isdisjoint(wanted))
+        promoted = [node for node in self.stubs if _any_between(lines, node.lineno, node.end_lineno or node.lineno)]
+        for node in promoted:
+            self.stubs.remove(node)
+            outer, self.classes = self.classes, self.stub_classes.pop(id(node))
+            try:
+                self.register(node)
+            finally:
+                self.classes = outer
+        return bool(promoted)
 
     def keep(self, item: _Item) -> None:
         item.kept = True
-        self.read(*item.header)
+        self.read(*item.header, item.function)
 
     def holds_kept(self, node: ast.stmt) -> bool:
         for block in _blocks(node):
@@ -152,11 +245,34 @@ class _Slicer:
         first = min([d.lineno for d in node.decorator_list] + [node.lineno])
         if node.body[0].lineno == node.lineno:
             return  # the body shares the header's line: kept as it is
-        if _any_between(self.needs, first, node.end_lineno or node.lineno):
-            self.needed.append(node)
-            self.block(node.body)
+        last = node.end_lineno or node.lineno
+        if _any_between(self.needs, first, last) and not self.only_engine_args(node, first, last):
+            self.register(node)
         else:
             self.stubs.append(node)
+            self.stub_classes[id(node)] = list(self.classes)
+
+    def only_engine_args(self, node: ast.FunctionDef | ast.AsyncFunctionDef, first: int, last: int) -> bool:
+        """A function needed only for the engine arguments it makes (`def run_x(): return EngineArgs(...)`)
+        is of no use when the module never calls it by name: the visitor follows only such calls (a table
+        of them, `{"x": run_x}[name](...)`, it cannot), and such tables of fifty makers are common."""
+        if not self.engine_args or node.name in self.called:
+            return False
+        lines = self.needs[bisect_left(self.needs, first):bisect_left(self.needs, last + 1)]
+        return all(line in self.engine_args for line in lines)
+
+    def register(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """A needed function: its statements are items of the fixpoint, seen as the statements of it."""
+        self.needed.append(node)
+        args = node.args
+        params = frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+        key = self.classes[-1] if node.name == "__init__" and self.classes else node.name
+        produces = _any_between(self.producers, node.lineno, node.end_lineno or node.lineno)
+        outer, self.current = self.current, _Function(key, params, produces)
+        try:
+            self.block(node.body)
+        finally:
+            self.current = outer
 
     def block(self, body: list[ast.stmt]) -> None:
         for index, node in enumerate(body):
@@ -169,12 +285,14 @@ class _Slicer:
             if compound:
                 for block in _blocks(node):
                     self.block(block)
-            item = _Item(node, _binds(node), compound, header)
+            item = _Item(node, _binds(node) | self.passed_on(*header), compound, header, self.current)
             self.items.append(item)
             self.item_of[id(node)] = item
             before = body[index - 1] if index else None
             after = body[index + 1] if index + 1 < len(body) else None
-            if self.has_trigger(*header) or not self.alone(node, before, after):
+            # what a function that makes an engine or a prompt returns: the visitor follows calls of it
+            returned = isinstance(node, ast.Return) and self.current is not None and self.current.produces
+            if self.has_trigger(*header) or not self.alone(node, before, after) or returned:
                 self.keep(item)
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
@@ -195,7 +313,11 @@ class _Slicer:
                 if default is not None:
                     self.read(default.lineno, default.end_lineno or default.lineno)
         if isinstance(node, ast.ClassDef):
-            self.class_body(node.body)
+            self.classes.append(node.name)
+            try:
+                self.class_body(node.body)
+            finally:
+                self.classes.pop()
         else:
             self.function(node)
 
@@ -329,11 +451,11 @@ def _any_between(lines: list[int], first: int, last: int) -> bool:
 
 
 def _reads_option(decorator: ast.expr) -> bool:
-    """`@click.option(...)`, `@option(...)`: the extractor reads these decorators' defaults."""
-    if not isinstance(decorator, ast.Call):
-        return False
-    func = decorator.func
-    return isinstance(func, ast.Attribute) and func.attr == "option" or isinstance(func, ast.Name) and func.id == "option"
+    """`@click.option(...)`, `@option(...)`, `@app.command()`: the extractor reads these decorators (defaults,
+    and which parameters are command-line options)."""
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name == "option" and isinstance(decorator, ast.Call) or name == "command"
 
 
 def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:
@@ -350,10 +472,48 @@ def _is_elif(lines: list[str], node: ast.AST) -> bool:
     return lines[inner.lineno - 1][inner.col_offset:].startswith("elif")
 
 
+def _parameters_passed(survey: Survey) -> dict[int, set[str]]:
+    """Line -> the parameters (`callee/parameter`) of the module's functions that the calls on it may pass
+    values for."""
+    out: dict[int, set[str]] = {}
+    parameters = survey.parameters
+    if not parameters:
+        return out
+    for call in survey.calls:
+        chain = _callee_names(call.func)
+        for name in chain:
+            found = parameters.get(name)
+            if found is not None:
+                out.setdefault(call.lineno, set()).update(f"{name}/{param}" for param in found[1])
+    return out
+
+
+def _callee_names(func: ast.expr) -> list[str]:
+    """`f` of `f(...)`, `x.f(...)` and `x.f.remote(...)`, `C` of `C.remote(...)` and `C.options(...).remote(...)`."""
+    names: list[str] = []
+    for _ in range(3):
+        if isinstance(func, ast.Name):
+            names.append(func.id)
+            break
+        if isinstance(func, ast.Attribute):
+            names.append(func.attr)
+            func = func.value
+        elif isinstance(func, ast.Call):
+            func = func.func
+        else:
+            break
+    return names
+
+
 def _binds(node: ast.stmt) -> frozenset[str]:
     """The names a statement binds, as the visitor's collector (`scopes.Collector`) records bindings (assignments, `for`
-    targets, `with ... as`)."""
+    targets, `with ... as`, `x.append(...)`)."""
     targets: list[ast.expr]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):  # `prompts.append(...)`
+        func = node.value.func
+        if isinstance(func, ast.Attribute) and func.attr in GROWING_METHODS and isinstance(func.value, ast.Name):
+            return frozenset((func.value.id,))
+        return frozenset()
     if isinstance(node, ast.Import):  # the collector's import table is module-wide, keyed by local name
         return frozenset(a.asname or a.name.split(".")[0] for a in node.names)
     if isinstance(node, ast.ImportFrom):

@@ -5,13 +5,18 @@ What cannot be resolved stays unresolved (None), and nothing is guessed."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import libcst as cst
 
+from vlint.extract.python import callsites
 from vlint.extract.python.scopes import Binding, Collector, Scope, attribute_chain, dotted_name
 from vlint.extract.python.server import served_model
 from vlint.facts import Location, Value
+
+_T = TypeVar("_T")
 
 
 class Resolver:
@@ -22,6 +27,126 @@ class Resolver:
         self.c = collector
         self.scope = collector.module_scope
         self.positions = collector.positions
+        self._calls: dict[str, list[callsites.Site]] | None = None  # the module's calls by callee (on first use)
+        self._passing: set[tuple[int, str]] = set()  # parameters being resolved from their calls (recursion)
+
+    @contextmanager
+    def in_scope(self, scope: Scope) -> Iterator[None]:
+        """Resolve as seen from `scope` (where a call is made, where an engine is built) for a while."""
+        saved, self.scope = self.scope, scope
+        try:
+            yield
+        finally:
+            self.scope = saved
+
+    def passed_arguments(self, name: str) -> Iterator[tuple[cst.BaseExpression, callsites.Site]]:
+        """For a parameter without default seen from the current scope, what the module's calls of its
+        function pass (`callsites.py`); nothing while that parameter is already being resolved."""
+        function = callsites.param_scope(self.scope, name)
+        if function is None or (id(function), name) in self._passing:
+            return
+        if self._calls is None:
+            self._calls = callsites.call_index(self.c)
+        self._passing.add((id(function), name))
+        try:
+            yield from callsites.passed(self.c, self._calls, function, name)
+        finally:
+            self._passing.discard((id(function), name))
+
+    def parts_of(self, node: cst.BaseExpression, path: tuple[int, ...], line: int,
+                 depth: int = 0) -> list[tuple[cst.BaseExpression, Scope, int]]:
+        """What the element at `path` of `node` may be, each with the scope and line it is read at: a tuple's
+        item, through names, what a function of the module returns, what calls pass for a parameter
+        (`model, tokenizer = load_model()` where `load_model` returns `(llm, params), tokenizer`)."""
+        if not path:
+            return [(node, self.scope, line)]
+        if depth > 8:
+            return []
+        if isinstance(node, cst.Await):
+            node = node.expression
+        index, rest = path[0], path[1:]
+        if isinstance(node, (cst.Tuple, cst.List)):
+            elements = node.elements
+            if index < len(elements) and not any(isinstance(e, cst.StarredElement) for e in elements[:index + 1]):
+                return self.parts_of(elements[index].value, rest, line, depth + 1)
+            return []
+        out: list[tuple[cst.BaseExpression, Scope, int]] = []
+        if isinstance(node, cst.Name):
+            for binding in self.scope.lookup_all(node.value, line):
+                if binding.node is not None:
+                    out.extend(self.parts_of(binding.node, path, binding.line, depth + 1))
+            for value, inner in self.unpacked_parts(node.value):
+                out.extend(self.parts_of(value, (*inner, *path), line, depth + 1))
+            for argument, site in self.passed_arguments(node.value):
+                with self.in_scope(site.scope):
+                    out.extend(self.parts_of(argument, path, self._loc(site.call).line, depth + 1))
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+            for function in self.c.functions.get(node.func.value, ()):
+                if function.owner is None:
+                    with self.in_scope(function):
+                        for returned in function.returns:
+                            out.extend(self.parts_of(returned, path, self._loc(returned).line, depth + 1))
+        return out
+
+    def through_names(self, node: cst.BaseExpression, line: int, depth: int, find: Callable[..., _T | None], *,
+                      alternatives: bool = True) -> _T | None:
+        """What `find(expression, line, depth)` finds in what a name or a `self.` attribute holds: the binding
+        in force (with `alternatives`, then the others: `if vllm: llm = LLM(...) else: llm = HF(...)`), the
+        part of what it was unpacked from (`llm, params = load()`), or, for a parameter, what the module's
+        calls pass for it; each read where it is written."""
+        if isinstance(node, cst.Name):
+            bindings = self.scope.lookup_all(node.value, line)
+            for binding in bindings if alternatives else bindings[:1]:
+                if binding.node is not None:
+                    found = find(binding.node, binding.line, depth + 1)
+                    if found is not None:
+                        return found
+            for value, path in self.unpacked_parts(node.value):
+                for part, scope, part_line in self.parts_of(value, path, line, depth + 1):
+                    with self.in_scope(scope):
+                        found = find(part, part_line, depth + 1)
+                    if found is not None:
+                        return found
+            if bindings and bindings[0].node is None:
+                for argument, site in self.passed_arguments(node.value):
+                    with self.in_scope(site.scope):
+                        found = find(argument, self._loc(site.call).line, depth + 1)
+                    if found is not None:
+                        return found
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            for binding in self.c.self_attrs.get(node.attr.value, []):
+                found = find(binding.node, binding.line, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def unpacked_parts(self, name: str) -> list[tuple[cst.BaseExpression, tuple[int, ...]]]:
+        """Where `name` was unpacked from in the scope it is bound in (`Scope.unpacked`)."""
+        scope: Scope | None = self.scope
+        while scope is not None:
+            if scope.kind == "class" and scope is not self.scope:
+                scope = scope.parent
+                continue
+            if name in scope.names or name in scope.params:
+                return scope.unpacked.get(name, [])
+            scope = scope.parent
+        return []
+
+    def _passed_value(self, name: str, depth: int) -> Value | None:
+        """A parameter's value from the calls that pass it, when every one of them passes the same."""
+        values: list[Value | None] = []
+        for argument, site in self.passed_arguments(name):
+            with self.in_scope(site.scope):
+                line = self._loc(site.call).line
+                value = self.value_of(argument, line, depth + 1)
+            if value is not None and not value.note:
+                value = dataclasses.replace(value, note=f"passed for `{name}` at line {line}")
+            values.append(value)
+        if not values or any(v is None for v in values):
+            return None
+        shapes = {(repr(v.literal), v.env, v.symbol, v.options) for v in values if v is not None}
+        return values[0] if len(shapes) == 1 else None
 
     def _loc(self, node: cst.CSTNode) -> Location:
         pos = self.positions.start(node)
@@ -97,6 +222,24 @@ class Resolver:
         return None
 
     def _resolve_name(self, name: str, line: int, depth: int) -> Value | None:
+        value = self._resolve_bound_name(name, line, depth)
+        function = callsites.param_scope(self.scope, name)
+        options = self._program_options(function, name) if function is not None else ()
+        if not options:
+            return value
+        if value is None:  # no default: a command line that runs the program gives it (link)
+            return Value(None, None, f"option --{name} of `{function.function}`, no default", options=options)  # type: ignore[union-attr]
+        return dataclasses.replace(value, options=options)
+
+    def _program_options(self, function: Scope, name: str) -> tuple[str, ...]:
+        """The command-line options a parameter is set by: click's and typer's, or every parameter of a
+        function that `fire.Fire`/`typer.run` runs."""
+        found = function.options.get(name)
+        if found is not None:
+            return found
+        return (name,) if function.function in self.c.programs else ()
+
+    def _resolve_bound_name(self, name: str, line: int, depth: int) -> Value | None:
         binding = self.scope.lookup(name, line)
         if binding is None:
             if name in self.c.from_imports:
@@ -107,7 +250,7 @@ class Resolver:
         if binding.value is not None:
             return binding.value
         if binding.node is None:
-            return None
+            return self._passed_value(name, depth)  # a parameter without default: what its calls pass
         value = self.value_of(binding.node, binding.line, depth + 1)
         if value is None:
             return None
@@ -183,7 +326,7 @@ class Resolver:
                 converted = {"str": str, "float": float, "int": int}[qual](inner.literal)
             except (TypeError, ValueError):
                 return None
-            return Value(converted, inner.location, inner.note, inner.env, inner.is_default)
+            return dataclasses.replace(inner, literal=converted)
         return None
 
     def _resolve_attribute(self, node: cst.Attribute, line: int, depth: int) -> Value | None:
@@ -200,14 +343,18 @@ class Resolver:
                 if chosen is not None and chosen.node is not None:
                     return self._resolve_in_module(chosen, depth)
             return None
-        if isinstance(base, cst.Name) and attr in self.c.argparse:
+        if isinstance(base, cst.Name) and (attr in self.c.argparse or attr in self.c.options):
             binding = self.scope.lookup(base.value, line)
             if binding is not None and self._is_parse_args(binding.node) or base.value in ("args", "opts", "cli_args"):
-                arg = self.c.argparse[attr]
-                value = self._resolve_in_module(arg, depth)
+                options = self.c.options.get(attr, ())
+                arg = self.c.argparse.get(attr)
+                value = self._resolve_in_module(arg, depth) if arg is not None else None
                 if value is not None:
                     return Value(value.literal, value.location, f"argparse default of --{attr.replace('_', '-')}",
-                                 value.env, True)
+                                 value.env, True, options=options)
+                if options:  # no default: a command line that runs the program gives it (link.py)
+                    return Value(None, None, f"argparse option --{attr.replace('_', '-')}, no default",
+                                 options=options)
         if isinstance(base, cst.Name) and self.scope.lookup(base.value, line) is None \
                 and base.value in self.c.imports and base.value not in self.c.classes:
             module = self.c.imports[base.value]
@@ -234,6 +381,8 @@ class Resolver:
             if isinstance(target, cst.Call) and isinstance(target.func, cst.Name) \
                     and target.func.value in self.c.classes:
                 call, class_name = target, target.func.value
+            elif target is None and isinstance(base, cst.Name) and self.c.parser_classes:
+                return self._parsed_field(attr, depth)
         if class_name is None:
             return None
         if call is not None:
@@ -248,6 +397,21 @@ class Resolver:
             return None
         note = value.note or f"default of `{class_name}.{attr}`"
         return Value(value.literal, value.location, note, value.env, True)
+
+    def _parsed_field(self, attr: str, depth: int) -> Value | None:
+        """`model_args.model_name_or_path` where `model_args` comes out of `HfArgumentParser((ModelArguments,
+        ...)).parse_args_into_dataclasses()`: the field of the one parsed dataclass that has it, which a
+        command line sets with `--model_name_or_path`."""
+        owners = [name for name in sorted(self.c.parser_classes)
+                  if name in self.c.classes and attr in self.c.classes[name].names]
+        if len(owners) != 1:
+            return None
+        binding = self.c.classes[owners[0]].names[attr][-1]
+        value = self._resolve_in_module(binding, depth) if binding.node is not None else None
+        if value is not None and value.known:
+            return Value(value.literal, value.location, value.note or f"default of `{owners[0]}.{attr}`", value.env,
+                         True, options=(attr,))
+        return Value(None, None, f"field `{owners[0]}.{attr}` set on the command line, no default", options=(attr,))
 
     def _resolve_in_module(self, binding: Binding, depth: int) -> Value | None:
         saved = self.scope

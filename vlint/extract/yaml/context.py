@@ -117,13 +117,14 @@ class YamlDoc:
              image: str | None = None, k8s_refs: bool = True, anchor: Location | None = None,
              process_env: Mapping[str, Value] | None = None) -> tuple[list[Serve], list[Request]]:
         return argv_facts(list(tokens), env=env or {}, context="code", image=image, k8s_refs=k8s_refs,
-                          anchor=anchor, process_env=process_env)
+                          runs=self.facts.runs, anchor=anchor, process_env=process_env)
 
     def absorb(self, found: FileFacts) -> None:
         self.facts.serves.extend(_untemplate_serve(s) for s in found.serves)
         self.facts.requests.extend(_untemplate_request(r) for r in found.requests)
         self.facts.env.extend(replace(b, value=untemplate_value(b.value, b.name)) for b in found.env)
         self.facts.errors.extend(found.errors)
+        self.facts.runs.extend(found.runs)
 
     def add(self, serves: Sequence[Serve] = (), requests: Sequence[Request] = ()) -> None:
         self.facts.serves.extend(_untemplate_serve(s) for s in serves)
