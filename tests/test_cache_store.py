@@ -217,3 +217,28 @@ def test_cache_clear_removes_this_projects_cache(tmp_path, monkeypatch, capsys):
     assert main(["cache", "clear"]) == 0
     assert not folder.exists()
     assert json.loads(json.dumps(capsys.readouterr().out)).startswith("Removed")
+
+
+def test_an_edit_of_vlints_own_code_is_a_new_cache(tmp_path, monkeypatch) -> None:
+    """A checkout's edit (or another branch) changes what extractors emit within one version: the code's
+    stamps are part of every key, so no fact stored by other code is read back."""
+    from vlint.extract import perfile
+
+    package = tmp_path / "pkg"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    (package / "a.py").write_text("A = 1\n")
+    (package / "sub" / "b.py").write_text("B = 1\n")
+    first = perfile.code_stamp(package)
+    (package / "sub" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"\0")
+    assert perfile.code_stamp(package) == first  # compiled files are not the code
+    (package / "sub" / "b.py").write_text("B = 22\n")
+    assert perfile.code_stamp(package) != first
+
+    perfile.data_digest.cache_clear()
+    before = perfile.data_digest()
+    monkeypatch.setattr(perfile, "code_stamp", lambda _package: "other code")
+    perfile.data_digest.cache_clear()
+    try:
+        assert perfile.data_digest() != before
+    finally:
+        perfile.data_digest.cache_clear()

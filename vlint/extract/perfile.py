@@ -14,6 +14,7 @@ import stat as stat_module
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from vlint import __version__
@@ -158,15 +159,37 @@ def entry_of(facts: FileFacts, text: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def data_digest() -> str:
-    """What extraction depends on besides a file: vlint's version, the data in `rules/` (a catalogue edit
-    changes what extractors emit), the facts' format and the Python version (the `ast` module's grammar)."""
+    """What extraction depends on besides a file: vlint's version, its code as installed (an edit in a
+    checkout, or another branch, changes what extractors emit within one version), the data in `rules/` (a
+    catalogue edit does too), the facts' format and the Python version (the `ast` module's grammar)."""
     from vlint.knowledge import rules_dir
 
     digest = hashlib.sha256(f"{__version__}\0{format_id()}\0{sys.version_info[:2]}".encode())
+    digest.update(code_stamp(Path(__file__).resolve().parent.parent).encode())
     for path in sorted(rules_dir().glob("*.yaml")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def code_stamp(package: Path) -> str:
+    """The name, size and modification time of every module of `package`: a `stat` each (~170, about a
+    millisecond in all), not a read, as git's index tells a changed file."""
+    digest = hashlib.sha256()
+    folders = [str(package)]
+    stamps: list[str] = []
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        folders.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    st = entry.stat()
+                    stamps.append(f"{os.path.relpath(entry.path, package)}\0{st.st_size}\0{st.st_mtime_ns}\n")
+    for stamp in sorted(stamps):
+        digest.update(stamp.encode())
+    return digest.hexdigest()
 
 
 def content_key(display: str, kind: str, data: bytes, max_size: int) -> str:
