@@ -73,6 +73,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--new-args", default="", help="extra arguments for the new checkout's runs only "
+                        "(e.g. --isolated: the one-file semantics of checkouts before issue 16)")
     args = parser.parse_args()
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(scenarios) - set(SCENARIOS)
@@ -103,7 +105,8 @@ def run_pairs(args: argparse.Namespace, scenario: str, sides: dict[str, Path],
                 if scenario == "one-file-changed":  # a new content each run: a cache miss for this file only
                     edited.write_bytes(original + f"# edited for round {round_no} ({side})\n".encode())
                 env = checkout_env(sides[side], caches[side])
-                samples[side].append(measure(command(args.python, scenario, args.one_file), env=env,
+                extra = args.new_args.split() if side == "new" else []
+                samples[side].append(measure([*command(args.python, scenario, args.one_file), *extra], env=env,
                                              cwd=args.repo))
     finally:
         edited.write_bytes(original)
