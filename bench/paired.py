@@ -114,17 +114,23 @@ def run_pairs(args: argparse.Namespace, scenario: str, sides: dict[str, Path],
 
 
 def report(scenario: str, samples: dict[str, list[Sample]]) -> None:
-    old, new = samples["old"], samples["new"]
+    print(f"{scenario:14} {paired_line('new', samples['new'], 'old', samples['old'])}", flush=True)
+
+
+def paired_line(name: str, series: list[Sample], base_name: str, base: list[Sample]) -> str:
+    """`series` against `base`, run in alternating pairs: the medians of the per-round ratios (wall, CPU),
+    each side's medians, and the findings of each side's last run."""
 
     def ratio(attr: str) -> float:
-        return statistics.median(getattr(n, attr) / getattr(o, attr) for o, n in zip(old, new, strict=True))
+        return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in zip(series, base, strict=True))
 
-    def med(series: list[Sample], attr: str) -> float:
-        return statistics.median(getattr(s, attr) for s in series)
+    def med(runs: list[Sample], attr: str) -> float:
+        return statistics.median(getattr(s, attr) for s in runs)
 
-    print(f"{scenario:14} new/old wall {ratio('wall'):.3f}  cpu {ratio('cpu'):.3f}   "
-          f"old {med(old, 'wall'):.3f}s/{med(old, 'cpu'):.3f}s  new {med(new, 'wall'):.3f}s/{med(new, 'cpu'):.3f}s  "
-          f"findings old {findings(old[-1])} new {findings(new[-1])}  rounds {len(old)}", flush=True)
+    return (f"{name}/{base_name} wall {ratio('wall'):.3f}  cpu {ratio('cpu'):.3f}   "
+            f"{base_name} {med(base, 'wall'):.3f}s/{med(base, 'cpu'):.3f}s  "
+            f"{name} {med(series, 'wall'):.3f}s/{med(series, 'cpu'):.3f}s  "
+            f"findings {base_name} {findings(base[-1])} {name} {findings(series[-1])}  rounds {len(series)}")
 
 
 if __name__ == "__main__":

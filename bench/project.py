@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from paired import findings  # noqa: E402  (bench/ is a folder of scripts, not a package)
+from paired import paired_line  # noqa: E402  (bench/ is a folder of scripts, not a package)
 from run import Sample, measure  # noqa: E402
 
 FILES = ("examples/reasoning/openai_chat_completion_with_reasoning.py",  # a chat call (libcst runs)
@@ -54,19 +54,7 @@ def paired(args: argparse.Namespace, file: str, cache: Path) -> dict[str, list[S
 
 
 def report(file: str, samples: dict[str, list[Sample]]) -> None:
-    linked, isolated = samples["linked"], samples["isolated"]
-
-    def ratio(attr: str) -> float:
-        return statistics.median(getattr(a, attr) / getattr(b, attr) for a, b in zip(linked, isolated, strict=True))
-
-    def med(series: list[Sample], attr: str) -> float:
-        return statistics.median(getattr(s, attr) for s in series)
-
-    print(f"{file}\n  linked/isolated wall {ratio('wall'):.3f}  cpu {ratio('cpu'):.3f}   "
-          f"linked {med(linked, 'wall'):.3f}s/{med(linked, 'cpu'):.3f}s  "
-          f"isolated {med(isolated, 'wall'):.3f}s/{med(isolated, 'cpu'):.3f}s  "
-          f"findings linked {findings(linked[-1])} isolated {findings(isolated[-1])}  rounds {len(linked)}",
-          flush=True)
+    print(f"{file}\n  {paired_line('linked', samples['linked'], 'isolated', samples['isolated'])}", flush=True)
 
 
 def cold(args: argparse.Namespace, file: str, tmp: Path) -> None:
