@@ -122,6 +122,21 @@ def test_a_launch_alone_fails_on_the_client_it_breaks(repo: Path):
     assert run(["serve.sh"], repo).findings == []
 
 
+def test_a_launch_alone_leaves_out_clients_that_name_the_model_themselves(repo: Path, monkeypatch, capsys):
+    """A client that names `Qwen/Qwen2.5-14B` is wrong whatever serve.sh says: a run on serve.sh reports
+    the clients whose model comes from it (the alias), not every client of that model in the repository."""
+    write(repo, {"eval/direct.py": CLIENT.replace('model="qwen"', 'model="Qwen/Qwen2.5-14B"')})
+    full = run(["."], repo)
+    assert ("VL001", "eval/direct.py", 4) in places(full.findings)
+    assert places(run(["serve.sh"], repo).findings) == [("VL001", "app/client.py", 4)]
+    assert places(run(["eval/direct.py"], repo).findings) == [("VL001", "eval/direct.py", 4)]
+    monkeypatch.chdir(repo)
+    assert main(["scan", "serve.sh", "--format", "concise", "--no-cache"]) == 1
+    # the finding lies outside the one file scanned: the summary says so rather than "1 of 1"
+    assert "Found 1 finding (1 fixable) in 1 file (1 file scanned, linked to the whole project)." in (
+        capsys.readouterr().out.splitlines())
+
+
 def test_a_suppression_is_judged_against_the_project(repo: Path):
     write(repo, {"app/client.py": SUPPRESSED})
     result = run(["app/client.py"], repo)

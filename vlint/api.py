@@ -68,6 +68,7 @@ def scan(paths: Sequence[str | Path] = (".",), config: Config | None = None, *,
             widened = run.facts(given, sources, suppressions, while_waiting=_prepare_rules)
             if widened is not None:
                 (all_facts, note), scope = widened, run.given
+                result.linked_to_project = True
                 result.notes.extend([note] if note else [])
     finally:
         if cache is not None:

@@ -152,6 +152,7 @@ class Result:
     errors: list[ParseError] = field(default_factory=list)
     suppressed: list[Finding] = field(default_factory=list)
     files_scanned: int = 0
+    linked_to_project: bool = False  # the given files were linked against their whole project (findings may lie outside them)
     baselined: int = 0
     notes: list[str] = field(default_factory=list)
 

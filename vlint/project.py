@@ -110,8 +110,14 @@ def says_something(facts: FileFacts) -> bool:
 
 
 def touches(finding: Finding, given: frozenset[str]) -> bool:
-    """Whether a finding is at a given file, or one of its related places is."""
-    return finding.path in given or any(r.path in given for r in finding.related)
+    """Whether a finding is at a given file, or one of its related places is. The launches it reaches count
+    only when its model comes from elsewhere (a served alias, the model a server lists): a client that names
+    `Qwen/Qwen2.5-7B` itself is wrong whatever the launches serving that model say, so a run on one of them
+    (`vlint scan deploy/`) does not report every client of that model in the repository."""
+    if finding.path in given:
+        return True
+    named_here = any(r.label == "model" and r.path == finding.path for r in finding.related)
+    return any(r.path in given for r in finding.related if not (named_here and r.label == "launch"))
 
 
 def top_level_names(text: str) -> set[str]:

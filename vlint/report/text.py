@@ -140,8 +140,12 @@ def _summary(result: Result) -> str:
     summary = f"Found {n} finding{'s' if n != 1 else ''}"
     if fixable:
         summary += f" ({fixable} fixable)"
-    files_part = f"{files} of {scanned}" if n else f"{scanned}"
-    summary += f" in {files_part} file{'s' if scanned != 1 else ''} scanned"
+    if result.linked_to_project and n:  # findings of the project that touch the given files may lie in others
+        summary += (f" in {files} file{'s' if files != 1 else ''} ({scanned} file{'s' if scanned != 1 else ''} "
+                    f"scanned, linked to the whole project)")
+    else:
+        files_part = f"{files} of {scanned}" if n else f"{scanned}"
+        summary += f" in {files_part} file{'s' if scanned != 1 else ''} scanned"
     held = []
     if result.suppressed:
         held.append(f"{len(result.suppressed)} suppressed")
