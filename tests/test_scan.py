@@ -136,6 +136,10 @@ def test_bundled_examples_show_the_seed_incident(monkeypatch, capsys):
     assert ("VL001", "examples/seed-incident/client.py") in found
     assert ("VL002", "examples/seed-incident/client.py") in found
     assert not any(p.endswith(("client_fixed.py", "complete.py")) for _, p in found)
+    # the examples are a project of their own (examples/vlint.toml): the repository's test fixtures, which
+    # serve the same aliases, are neither linked to them nor reported
+    assert all(p.startswith("examples/") for _, p in found)
+    assert all(f["fixes"] for f in payload["findings"] if f["path"].endswith("client.py"))  # one model, one fix
 
 
 def test_model_command_json(capsys):
