@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from vlint.cache.codec import CorruptEntry, decode_entry
 from vlint.cache.manifest import Manifest
@@ -110,27 +110,21 @@ def extract_all(sources: Sequence[SourceFile], config: Config, *, store: Store |
 
     todo: list[Item] = []
     vouched: dict[int, str] = {}  # files the stamps vouch for, by the key of their stored facts
-    for index, source in enumerate(sources):
-        if manifest is not None:
-            st = manifest.stat(source.location)
-            if st is not None:
-                known = manifest.known(source.display, st)
-                if known == "":
-                    continue  # unchanged since a run that found nothing in it
-                stats[index] = st
-                if known is not None and store is not None:
-                    vouched[index] = known
-                    continue
-        todo.append([index, source.location, source.display, source.kind, None, None])
+    for index, st, known in _stamps(sources, manifest):
+        if known == "":
+            continue  # unchanged since a run that found nothing in it
+        if st is not None:
+            stats[index] = st
+        if known is not None and store is not None:
+            vouched[index] = known
+            continue
+        todo.append(_item(index, sources[index]))
     if vouched and store is not None:
-        stored = store.get_many(list(set(vouched.values())))
-        for index, key in vouched.items():
-            try:
-                results[index] = decode_entry(stored[key])
-                stats.pop(index)
-            except (KeyError, CorruptEntry):
-                source = sources[index]
-                todo.append([index, source.location, source.display, source.kind, None, None])
+        decoded, failed = _decode_stored(store, vouched)
+        for index, entry in decoded.items():
+            results[index] = entry
+            stats.pop(index)
+        todo.extend(_item(index, sources[index]) for index in failed)
         todo.sort(key=lambda item: item[0])
 
     try:
@@ -151,19 +145,13 @@ def stored_facts(sources: Sequence[SourceFile], store: Store,
     process: nothing is read, extracted or written."""
     found: dict[str, tuple[FileFacts, str | None]] = {}
     vouched: dict[str, str] = {}
-    for source in sources:
-        st = manifest.stat(source.location)
-        known = manifest.known(source.display, st) if st is not None else None
+    for index, _st, known in _stamps(sources, manifest):
+        source = sources[index]
         if known == "":
             found[source.display] = (FileFacts(source.display, source.kind), None)
         elif known is not None:
             vouched[source.display] = known
-    stored = store.get_many(list(set(vouched.values())))
-    for display, key in vouched.items():
-        try:
-            found[display] = decode_entry(stored[key])
-        except (KeyError, CorruptEntry):
-            continue  # left to extract_all, which reads the file again
+    found.update(_decode_stored(store, vouched)[0])  # what fails to decode is left to extract_all
     return found
 
 
@@ -172,15 +160,43 @@ def stored_entries(sources: Sequence[SourceFile], store: Store, manifest: Manife
     file; None as soon as one changed since it was recorded (or its entry is gone): then only reading it
     would tell. A `stat` a file, and one query for the entries."""
     keys: set[str] = set()
-    for source in sources:
-        st = manifest.stat(source.location)
-        known = manifest.known(source.display, st) if st is not None else None
+    for _index, _st, known in _stamps(sources, manifest):
         if known is None:
             return None
         if known:
             keys.add(known)
     found = store.get_many(list(keys))
     return list(found.values()) if len(found) == len(keys) else None
+
+
+def _stamps(sources: Sequence[SourceFile],
+            manifest: Manifest | None) -> Iterator[tuple[int, os.stat_result | None, str | None]]:
+    """Each file's index, `stat`, and what the stamps say of it: "" (unchanged, said nothing), the key of its
+    stored facts (unchanged), or None (changed, new, or no manifest)."""
+    for index, source in enumerate(sources):
+        st = manifest.stat(source.location) if manifest is not None else None
+        yield index, st, (manifest.known(source.display, st) if manifest is not None and st is not None else None)
+
+
+K = TypeVar("K")  # what a caller names files by (an index, a display path)
+
+
+def _decode_stored(store: Store, vouched: dict[K, str]) -> tuple[dict[K, tuple[FileFacts, str | None]], list[K]]:
+    """The stored facts of `vouched` (anything -> entry key), decoded in one query; and what is missing or
+    fails its checks (to be read again)."""
+    stored = store.get_many(list(set(vouched.values())))
+    decoded: dict[K, tuple[FileFacts, str | None]] = {}
+    failed: list[K] = []
+    for name, key in vouched.items():
+        try:
+            decoded[name] = decode_entry(stored[key])
+        except (KeyError, CorruptEntry):
+            failed.append(name)
+    return decoded, failed
+
+
+def _item(index: int, source: SourceFile) -> Item:
+    return [index, source.location, source.display, source.kind, None, None]
 
 
 def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place: Callable[[Done], None],
