@@ -3,7 +3,8 @@
     python bench/paired.py --old /tmp/vlint-6789319 --new . --repo /tmp/vllm-src --rounds 7
 
 Each checkout runs from its own source folder (`PYTHONPATH`, checked: the run fails if the interpreter
-imports vlint from anywhere else) under the same interpreter, so only vlint's code differs. Scenarios on the
+imports vlint from anywhere else) under the same interpreter, so only vlint's code differs; each as its
+console script runs it (the entry point its pyproject.toml names, `run.program`). Scenarios on the
 `--repo` tree: `cold` (a whole scan, no cache), `warm` (a whole scan again, the cache primed), `one-file`
 (one Python file with a chat call, the cache primed), `one-file-cold` (the same file, no cache) and
 `one-file-changed` (the pre-commit shape: the cache primed, the file edited before each run, so it is read
@@ -28,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import Sample, measure  # noqa: E402  (bench/ is a folder of scripts, not a package)
+from run import Sample, measure, program  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
 SCENARIOS = ("cold", "warm", "one-file", "one-file-cold", "one-file-changed")
 
@@ -50,9 +51,9 @@ def check_import(python: str, source: Path) -> None:
         raise SystemExit(f"{python} imports vlint from {out.stdout}, not from {source}")
 
 
-def command(python: str, scenario: str, one_file: str) -> list[str]:
+def command(python: str, source: Path, scenario: str, one_file: str) -> list[str]:
     target = one_file if scenario.startswith("one-file") else "."
-    cmd = [python, "-m", "vlint.cli", "scan", target, "--format", "json", "--fail-on", "never"]
+    cmd = [*program(python, source), "scan", target, "--format", "json", "--fail-on", "never"]
     return [*cmd, "--no-cache"] if scenario.endswith("cold") else cmd
 
 
@@ -87,7 +88,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vlint-paired-") as tmp:
         caches = {side: Path(tmp) / side for side in sides}
         for side, source in sides.items():  # prime each side's cache once
-            measure(command(args.python, "warm", args.one_file), env=checkout_env(source, caches[side]), cwd=args.repo)
+            measure(command(args.python, source, "warm", args.one_file), env=checkout_env(source, caches[side]), cwd=args.repo)
         for scenario in scenarios:
             report(scenario, run_pairs(args, scenario, sides, caches))
     return 0
@@ -106,7 +107,7 @@ def run_pairs(args: argparse.Namespace, scenario: str, sides: dict[str, Path],
                     edited.write_bytes(original + f"# edited for round {round_no} ({side})\n".encode())
                 env = checkout_env(sides[side], caches[side])
                 extra = args.new_args.split() if side == "new" else []
-                samples[side].append(measure([*command(args.python, scenario, args.one_file), *extra], env=env,
+                samples[side].append(measure([*command(args.python, sides[side], scenario, args.one_file), *extra], env=env,
                                              cwd=args.repo))
     finally:
         edited.write_bytes(original)

@@ -28,14 +28,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from paired import paired_line  # noqa: E402  (bench/ is a folder of scripts, not a package)
-from run import Sample, measure  # noqa: E402
+from run import Sample, measure, program  # noqa: E402
 
 FILES = ("examples/reasoning/openai_chat_completion_with_reasoning.py",  # a chat call (libcst runs)
          "vllm/v1/worker/gpu_model_runner.py")  # a large module without trigger words
 
 
 def command(python: str, file: str, *, isolated: bool) -> list[str]:
-    cmd = [python, "-m", "vlint.cli", "scan", file, "--project-root", ".", "--format", "json", "--fail-on", "never"]
+    cmd = [*program(python, HERE.parent), "scan", file, "--project-root", ".", "--format", "json", "--fail-on", "never"]
     return [*cmd, "--isolated"] if isolated else cmd
 
 

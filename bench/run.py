@@ -89,10 +89,20 @@ def measure(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | N
 
 # ---- the tools -------------------------------------------------------------------------------------------
 
+def program(python: str, source: Path) -> list[str]:
+    """The `vlint` program of the checkout at `source`, run as its console script runs it (the entry point
+    named in its pyproject.toml; `-m vlint.cli` would skip what the entry does before importing the CLI)."""
+    import tomllib
+
+    entry = tomllib.loads((source / "pyproject.toml").read_text())["project"]["scripts"]["vlint"]
+    module, func = entry.split(":")
+    return [python, "-c", f"import sys; from {module} import {func}; sys.exit({func}())"]
+
+
 def vlint_cmd(args: argparse.Namespace, target: Path, *, cache: bool) -> list[str]:
     """`vlint scan .`, run inside the tree as CI runs it (the caller passes the tree as cwd), or one file."""
     scanned = "." if target.is_dir() else str(target)
-    cmd = [args.vlint, "-m", "vlint.cli", "scan", scanned, "--format", "json", "--fail-on", "never"]
+    cmd = [*program(args.vlint, REPO), "scan", scanned, "--format", "json", "--fail-on", "never"]
     return cmd if cache else [*cmd, "--no-cache"]
 
 

@@ -1,7 +1,7 @@
-"""`python -m vlint ...` runs the CLI (handy where the console script is not on PATH)."""
+"""`python -m vlint ...` runs the program (handy where the console script is not on PATH)."""
 
 from __future__ import annotations
 
-from vlint.cli import run
+from vlint.program import run
 
 run()

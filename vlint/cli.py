@@ -136,6 +136,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
          engine_arg: tuple[str, ...], trust_remote_code: bool, verify_report: Path | None, quiet: bool,
          debug: bool) -> None:
     """Lint PATHS (default: the current folder)."""
+    if _OWN_PROCESS:
+        _own_process_start(paths, stdin_filename)
     from vlint.api import scan as run_scan
     from vlint.config import load_config
 
@@ -187,7 +189,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: Path | None, config_file: Pat
         stdin = (stdin_text, display_name(stdin_filename, Path.cwd()))  # as the scan reports it
     else:
         stdin = None
-    result = run_scan(targets, config, stdin=stdin, project_root=project_root)
+    try:
+        result = run_scan(targets, config, stdin=stdin, project_root=project_root)
+    finally:
+        from vlint.extract import early
+
+        early.discard()  # a worker started ahead that the scan did not need
     if not asked_quiet:
         for note in result.notes:
             _say_error(note)
@@ -489,11 +496,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     """The `vlint` program (console script, `python -m vlint`, `python -m vlint.cli`): vlint's own process,
-    so, unlike `main` called by a host, it may tune the garbage collector. Its heavy imports run with the
-    collector off and are frozen out of its later scans: a short run otherwise pays a full collection over
-    every module object it imported (measured: 7-15% of a one-file or warm scan)."""
+    which, unlike `main` called by a host, may act on the whole process (`_own_process_start`)."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
+    sys.exit(main())
+
+
+_OWN_PROCESS = False  # set by `run`: this process is the `vlint` program, not a host calling `main`
+
+
+def _own_process_start(paths: Sequence[str], stdin_filename: str | None) -> None:
+    """What only the `vlint` program does, before its heavy imports:
+    - start an extraction worker when the named files will probably need one (`vlint/extract/early.py`):
+      it imports and warms the extractors while this process imports the rules and reads the project;
+    - import the scan's modules with the garbage collector off and freeze them out of its later scans: a
+      short run otherwise pays a full collection over every module object it imported (measured: 7-15% of
+      a one-file or warm scan)."""
     import gc
 
+    from vlint.extract import early
+
+    early.start_for(paths, stdin_filename)
     gc.disable()
     try:
         import vlint.api  # noqa: F401
@@ -503,7 +526,6 @@ def run() -> None:
     finally:
         gc.freeze()
         gc.enable()
-    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from vlint.kinds import kind_of_name, suffix_of
+
 if TYPE_CHECKING:
     from vlint.cache.walkmemo import Trail, WalkMemo
 
@@ -32,20 +34,6 @@ SKIP_DIRS = frozenset({
     ".tox", ".nox", ".venv", "venv", ".venv-vllm", "site-packages", ".eggs", ".hypothesis", ".ipynb_checkpoints",
 })
 
-SUFFIX_KINDS = {
-    ".py": "python", ".pyi": "python",
-    ".sh": "shell", ".bash": "shell", ".zsh": "shell", ".ksh": "shell",
-    ".yaml": "yaml", ".yml": "yaml",
-    ".json": "json", ".jsonl": "json",
-    ".env": "dotenv",
-    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".qmd": "markdown", ".rmd": "markdown",
-    ".rst": "rst",
-    ".ipynb": "notebook",
-    ".txt": "text",
-    ".dockerfile": "dockerfile", ".containerfile": "dockerfile",
-}
-
-SHELLS = ("sh", "bash", "zsh", "ksh", "dash")
 GITIGNORE_MAX_CHARS = 1 << 20
 
 
@@ -63,35 +51,6 @@ class SourceFile:
 def kind_of(path: Path, head: bytes | None = None) -> str | None:
     """The extractor kind for a file name (and, for extension-less scripts, its shebang)."""
     return kind_of_name(path.name, head)
-
-
-def _suffix(name: str) -> str:
-    """`Path(name).suffix`, lower-cased."""
-    dot = name.rfind(".")
-    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
-
-
-def kind_of_name(name: str, head: bytes | None = None) -> str | None:
-    lower = name.lower()
-    if lower in ("dockerfile", "containerfile") or lower.startswith(("dockerfile.", "containerfile.")) \
-            or lower.endswith((".dockerfile", ".containerfile")):
-        return "dockerfile"
-    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
-        return "dotenv"
-    if lower == "modelfile" or lower.startswith("modelfile.") or lower.endswith(".modelfile"):
-        return "modelfile"  # Ollama
-    suffix = _suffix(name)
-    if suffix in SUFFIX_KINDS:
-        return SUFFIX_KINDS[suffix]
-    if suffix == "" and head is not None and head.startswith(b"#!"):
-        first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
-        words = first[2:].replace("/usr/bin/env", " ").split()
-        interpreter = os.path.basename(words[0]) if words else ""
-        if interpreter in SHELLS:
-            return "shell"
-        if interpreter.startswith("python"):
-            return "python"
-    return None
 
 
 def display_path(path: Path | str, cwd: Path) -> str:
@@ -411,7 +370,7 @@ def _discover(paths: Sequence[str | Path], excluded: list[str], cwd: Path, error
             if display in seen or is_excluded(display):
                 continue
             name = os.path.basename(candidate)
-            if _suffix(name) == "":
+            if suffix_of(name) == "":
                 if trail is not None:
                     trail.note(candidate)
                 head, problem = _head(candidate)

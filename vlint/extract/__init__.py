@@ -12,11 +12,12 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vlint.facts import FileFacts
+if TYPE_CHECKING:
+    from vlint.facts import FileFacts
 
-Extractor = Callable[[str, str], FileFacts]
+Extractor = Callable[[str, str], "FileFacts"]
 
 EXTRACTORS: dict[str, str] = {
     "python": "vlint.extract.python:extract_python",
@@ -44,6 +45,14 @@ WORKER_SETUP: dict[str, str] = {
 }
 
 
+# A small file of the kind that takes the extractor's main paths: extracted once by a worker started ahead of
+# its first file (`early.py`), so that the tables an extractor builds on first use (compiled patterns, the
+# call catalogue) are built while the scan would only wait.
+WARM_UP_SAMPLES: dict[str, str] = {
+    "python": 'from openai import OpenAI\n\nOpenAI().chat.completions.create(model="m", messages=[], temperature=0)\n',
+}
+
+
 def load_callable(target: str) -> Callable[..., Any]:
     """Import `module:function` on first use (the registries name extractors this way to stay lazy)."""
     module_name, func_name = target.split(":")
@@ -68,3 +77,17 @@ def prepare_worker(kinds: Iterable[str]) -> None:
         target = WORKER_SETUP.get(kind)
         if target is not None:
             load_callable(target)()
+
+
+def warm_up(kinds: Iterable[str]) -> None:
+    """In a worker process of vlint's pool only: import the extractors of `kinds` and extract each one's
+    sample, before any file arrives."""
+    from vlint.extract.perfile import extract_text
+
+    kinds = list(kinds)
+    prepare_worker(kinds)
+    for kind in kinds:
+        get_extractor(kind)
+        sample = WARM_UP_SAMPLES.get(kind)
+        if sample is not None:
+            extract_text(kind, sample, "<warm-up>")

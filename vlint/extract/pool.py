@@ -31,13 +31,13 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, field
 from functools import partial
 from typing import Any
 
 from vlint.cache.codec import CorruptEntry, encode_entry
-from vlint.extract import prepare_worker, procs
+from vlint.extract import prepare_worker, procs, warm_up
 from vlint.extract.perfile import Done, Item, Job, finish, prepare
 from vlint.facts import FileFacts, ParseError
 
@@ -119,6 +119,17 @@ class WorkerPool:
                     raise PoolUnavailable([t.items for t in self.queue]) from None
 
     def _start(self) -> _Worker:
+        from vlint.extract import early
+
+        adopted = early.take()  # a worker the `vlint` program started ahead, warm: its job is its first message
+        if adopted is not None:
+            child, channel = adopted
+            try:
+                channel.send(json.dumps(astuple(self.job)).encode())
+                return _Worker(child, channel)
+            except OSError:
+                channel.close()
+                child.kill()
         parent = os.getpid()
         child, channel = procs.start(partial(_serve, job=self.job, parent=parent),
                                      [json.dumps(astuple(self.job)), str(parent)],
@@ -294,6 +305,21 @@ def _serve(channel: procs.Channel, job: Job, parent: int) -> None:
             gc.freeze()
             known_modules = len(sys.modules)
         channel.send(json.dumps(answers).encode())
+
+
+def serve_early(channel: procs.Channel, parent: int, kinds: Sequence[str]) -> None:
+    """The life of a worker started ahead of the scan (`early.py`): warm the extractors of `kinds`, then take
+    the job from the first message and serve as any worker."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(kinds)
+    try:
+        message = channel.recv()
+    except (EOFError, OSError):
+        return
+    if message == STOP:
+        return
+    _serve(channel, Job(*json.loads(message)), parent)
 
 
 def serve_spawned() -> None:
