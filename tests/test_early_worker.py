@@ -173,3 +173,24 @@ def test_the_options_that_take_a_value_are_the_clis() -> None:
                    for opt in (*p.opts, *p.secondary_opts)}
     assert program.VALUE_OPTIONS == takes_value
     assert program.COMMANDS == set(cli.commands) - {"scan"}
+
+
+def test_the_program_exits_fast_with_every_byte_written_and_its_exit_handlers_run(tmp_path) -> None:
+    """`vlint.cli._leave` skips the interpreter's teardown: a large report through a pipe must still arrive
+    whole, the exit code must be the scan's, and handlers registered with atexit must still run."""
+    root = _project(tmp_path, {})
+    for i in range(150):
+        (root / f"client_{i}.py").write_text(CLIENT)
+    code = textwrap.dedent("""
+        import atexit, sys
+        atexit.register(lambda: sys.stderr.write("exit handler ran\\n"))
+        from vlint.program import run
+        run()
+    """)
+    env = {**os.environ, "VLINT_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code, "scan", ".", "--format", "json"], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert len(done.stdout) > 65536 and len(findings) == 150
+    assert "exit handler ran" in done.stderr

@@ -499,7 +499,26 @@ def run() -> None:
     which, unlike `main` called by a host, may act on the whole process (`_own_process_start`)."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
-    sys.exit(main())
+    _leave(main())
+
+
+def _leave(code: int) -> NoReturn:
+    """End the program without tearing the interpreter down: the exit handlers run and the streams are
+    flushed, then the process ends. Freeing every module and object one by one costs a short run ~30 ms
+    (a third of what a cached one-file run costs) and achieves nothing a process exit does not. With a
+    thread still running (none in a scan), Python's own shutdown waits for it."""
+    import atexit
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`vlint scan | head`): nothing more can be said there
+            pass
+    os._exit(code)
 
 
 _OWN_PROCESS = False  # set by `run`: this process is the `vlint` program, not a host calling `main`
@@ -523,6 +542,8 @@ def _own_process_start(paths: Sequence[str], stdin_filename: str | None) -> None
         import vlint.checks.run  # noqa: F401
         import vlint.classify  # noqa: F401
         import vlint.link  # noqa: F401
+        import vlint.report.frame  # noqa: F401
+        import vlint.report.text  # noqa: F401
     finally:
         gc.freeze()
         gc.enable()

@@ -216,6 +216,9 @@ def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place:
     tasks = [waiting[i:i + TEXT_CHUNK] for i in range(0, len(waiting), TEXT_CHUNK)]
     tasks += [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
     if not tasks:
+        from vlint.extract import early
+
+        early.discard()  # the `vlint` program's worker started ahead is not needed: stopped before it costs more
         return
     if isolate:
         from vlint.extract.pool import PoolUnavailable, WorkerPool  # only a run with something to extract
