@@ -331,3 +331,46 @@ def test_each_file_alone_gets_the_full_scans_findings_that_touch_it(name: str, c
     # the edited files that say something were parsed by a worker, and the rest came from the cache meanwhile
     assert bool(prefetched) == (cache == "changed")
     assert all(p.facts for p in prefetched)
+
+
+def _every_location(value: object, found: set[tuple[str, int, int]], *, typed: bool) -> None:
+    """Every Location an object holds: through every dataclass field (`typed=False`), or through the fields
+    `narrow` looks into (`typed=True`)."""
+    import dataclasses
+
+    from vlint.facts import Location
+    from vlint.project import _fields
+
+    if isinstance(value, Location):
+        found.add((value.path, value.line, value.column))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _every_location(item, found, typed=typed)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _fields(type(value)) if typed else [f.name for f in dataclasses.fields(value)]
+        for name in names:
+            _every_location(getattr(value, name), found, typed=typed)
+
+
+@pytest.mark.parametrize("name", EQUIVALENCE)
+def test_narrow_looks_into_every_field_that_holds_a_place(name: str, tmp_path: Path):
+    """`narrow` skips the fields whose declared type cannot hold a Location (a `str`, a `tuple[str, ...]`):
+    over every linked use of every golden project, it must find every place an untyped walk finds."""
+    from vlint.link import link
+    from vlint.project import prepare_narrow
+
+    prepare_narrow()
+    root = tmp_path / name
+    shutil.copytree(GOLDEN / name, root)
+    write(root, {"zz_client.py": CLIENT, "zz_serve.sh": SERVE_BASE})
+    from vlint.extract.runner import extract_all
+
+    facts = [f for f, _ in extract_all(discover([root], cwd=root), Config(cache=False)) if not f.says_nothing]
+    project = link(facts, root, max_file_size=Config().max_file_size)
+    assert project.requests
+    for use in (*project.requests, *project.serves):
+        typed: set[tuple[str, int, int]] = set()
+        untyped: set[tuple[str, int, int]] = set()
+        _every_location(use, typed, typed=True)
+        _every_location(use, untyped, typed=False)
+        assert typed == untyped and untyped, use

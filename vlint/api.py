@@ -140,8 +140,10 @@ def _prepare_rules() -> None:
     import vlint.checks.run  # noqa: F401
     import vlint.link  # noqa: F401
     from vlint.classify import classify_name
+    from vlint.project import prepare_narrow
 
     classify_name("")
+    prepare_narrow()
 
 
 def _open_cache(root: Path | None, scanned: Sequence[Path], config: Config, cwd: Path, *,
