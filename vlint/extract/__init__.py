@@ -78,16 +78,3 @@ def prepare_worker(kinds: Iterable[str]) -> None:
         if target is not None:
             load_callable(target)()
 
-
-def warm_up(kinds: Iterable[str]) -> None:
-    """In a worker process of vlint's pool only: import the extractors of `kinds` and extract each one's
-    sample, before any file arrives."""
-    from vlint.extract.perfile import extract_text
-
-    kinds = list(kinds)
-    prepare_worker(kinds)
-    for kind in kinds:
-        get_extractor(kind)
-        sample = WARM_UP_SAMPLES.get(kind)
-        if sample is not None:
-            extract_text(kind, sample, "<warm-up>")

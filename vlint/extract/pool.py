@@ -37,8 +37,8 @@ from functools import partial
 from typing import Any
 
 from vlint.cache.codec import CorruptEntry, encode_entry
-from vlint.extract import prepare_worker, procs, warm_up
-from vlint.extract.perfile import Done, Item, Job, finish, prepare
+from vlint.extract import WARM_UP_SAMPLES, get_extractor, prepare_worker, procs
+from vlint.extract.perfile import Done, Item, Job, extract_text, finish, prepare
 from vlint.facts import FileFacts, ParseError
 
 POLL_S = 1.0
@@ -72,9 +72,10 @@ class _Worker:
 class WorkerPool:
     """Up to `size` workers for one scan's tasks; `run` yields every file's `Done`, in no set order."""
 
-    def __init__(self, size: int, job: Job) -> None:
+    def __init__(self, size: int, job: Job, adopted: tuple[procs.Child, procs.Channel] | None = None) -> None:
         self.size = max(1, size)
         self.job = job
+        self.adopted = adopted  # a worker started ahead (`early.py`), warm: the first one, its job its first message
         self.queue: deque[_Task] = deque()
         self.workers: list[_Worker] = []
         self.failed_starts = 0
@@ -89,8 +90,6 @@ class WorkerPool:
             # Imported once here, each forked worker has them: importing them in every worker costs a core
             # ~0.27 s each (libcst, PyYAML, tree-sitter). One worker imports its own, and the process
             # that called the scan stays as light as it was.
-            from vlint.extract import get_extractor
-
             for kind in sorted({item[3] for task in tasks for item in task}):
                 get_extractor(kind)
         try:
@@ -119,11 +118,8 @@ class WorkerPool:
                     raise PoolUnavailable([t.items for t in self.queue]) from None
 
     def _start(self) -> _Worker:
-        from vlint.extract import early
-
-        adopted = early.take()  # a worker the `vlint` program started ahead, warm: its job is its first message
-        if adopted is not None:
-            child, channel = adopted
+        if self.adopted is not None:
+            (child, channel), self.adopted = self.adopted, None
             try:
                 channel.send(json.dumps(astuple(self.job)).encode())
                 return _Worker(child, channel)
@@ -207,6 +203,10 @@ class WorkerPool:
             self.queue.extendleft(_Task([item], alone=True) for item in reversed(current.items))
 
     def _stop_all(self) -> None:
+        if self.adopted is not None:  # never needed
+            (child, channel), self.adopted = self.adopted, None
+            channel.close()
+            child.kill()
         for worker in self.workers:
             try:
                 worker.channel.send(STOP)
@@ -305,6 +305,17 @@ def _serve(channel: procs.Channel, job: Job, parent: int) -> None:
             gc.freeze()
             known_modules = len(sys.modules)
         channel.send(json.dumps(answers).encode())
+
+
+def warm_up(kinds: Sequence[str]) -> None:
+    """Import the extractors of `kinds` and extract each one's sample (`WARM_UP_SAMPLES`), before any file
+    arrives: a worker's settings, its imports and the tables an extractor builds on first use."""
+    prepare_worker(kinds)
+    for kind in kinds:
+        get_extractor(kind)
+        sample = WARM_UP_SAMPLES.get(kind)
+        if sample is not None:
+            extract_text(kind, sample, "<warm-up>")
 
 
 def serve_early(channel: procs.Channel, parent: int, kinds: Sequence[str]) -> None:

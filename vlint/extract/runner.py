@@ -215,17 +215,18 @@ def _run(todo: list[Item], job: Job, store: Store | None, config: Config, place:
     rest = todo[position:]
     tasks = [waiting[i:i + TEXT_CHUNK] for i in range(0, len(waiting), TEXT_CHUNK)]
     tasks += [rest[i:i + CHUNK] for i in range(0, len(rest), CHUNK)]
-    if not tasks:
-        from vlint.extract import early
+    from vlint.extract import early
 
+    if not tasks:
         early.discard()  # the `vlint` program's worker started ahead is not needed: stopped before it costs more
         return
     if isolate:
         from vlint.extract.pool import PoolUnavailable, WorkerPool  # only a run with something to extract
 
         few = not rest and len(waiting) < PARALLEL_MIN_FILES
+        pool = WorkerPool(worker_count(len(tasks), config, few=few), job, adopted=early.take())
         try:
-            for done in WorkerPool(worker_count(len(tasks), config, few=few), job).run(tasks, while_waiting):
+            for done in pool.run(tasks, while_waiting):
                 place(done)
             return
         except PoolUnavailable as exc:
