@@ -527,7 +527,7 @@ _OWN_PROCESS = False  # set by `run`: this process is the `vlint` program, not a
 def _own_process_start(paths: Sequence[str], stdin_filename: str | None) -> None:
     """What only the `vlint` program does, before its heavy imports:
     - start an extraction worker when the named files will probably need one (`vlint/extract/early.py`):
-      it imports and warms the extractors while this process imports the rules and reads the project;
+      it imports the extractors while this process imports the rules and reads the project;
     - import the scan's modules with the garbage collector off and freeze them out of its later scans: a
       short run otherwise pays a full collection over every module object it imported (measured: 7-15% of
       a one-file or warm scan)."""

@@ -45,14 +45,6 @@ WORKER_SETUP: dict[str, str] = {
 }
 
 
-# A small file of the kind that takes the extractor's main paths: extracted once by a worker started ahead of
-# its first file (`early.py`), so that the tables an extractor builds on first use (compiled patterns, the
-# call catalogue) are built while the scan would only wait.
-WARM_UP_SAMPLES: dict[str, str] = {
-    "python": 'from openai import OpenAI\n\nOpenAI().chat.completions.create(model="m", messages=[], temperature=0)\n',
-}
-
-
 def load_callable(target: str) -> Callable[..., Any]:
     """Import `module:function` on first use (the registries name extractors this way to stay lazy)."""
     module_name, func_name = target.split(":")

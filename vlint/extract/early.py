@@ -2,7 +2,7 @@
 
 A one-file run that must extract its file waits for a worker to import the extractor (libcst: ~0.15 s) and
 then parse; the scanning process meanwhile imports the rules, opens the cache and reads the project. Forked
-at the start of the `vlint` program instead, the worker imports and warms the extractors while the
+at the start of the `vlint` program instead, the worker imports the extractors while the
 scanning process does all that, and the pool adopts it (`pool.WorkerPool`) when the scan hands out its
 first task. Only vlint's own process starts one (`vlint.cli`), never `vlint.api.scan()` in a host: it is
 a process-level act, like the garbage-collector settings there.
@@ -31,7 +31,7 @@ _decided = False  # start_for runs once a process: `vlint.program` asks first, `
 
 
 def start_for(paths: Sequence[str], stdin_filename: str | None) -> bool:
-    """Start a worker warmed for the kinds of the named files, when one will probably be needed: forked
+    """Start a worker for the kinds of the named files, when one will probably be needed: forked
     first, then the named Python files are word-checked here while it imports; none passes, it is stopped."""
     global _decided
     if _decided:
@@ -47,7 +47,7 @@ def start_for(paths: Sequence[str], stdin_filename: str | None) -> bool:
 
 
 def start(kinds: Sequence[str]) -> bool:
-    """Fork a worker that imports and warms the extractors of `kinds`, then waits for its job."""
+    """Fork a worker that imports the extractors of `kinds`, then waits for its job."""
     global _waiting
     from vlint.extract import procs
 

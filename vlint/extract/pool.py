@@ -37,8 +37,8 @@ from functools import partial
 from typing import Any
 
 from vlint.cache.codec import CorruptEntry, encode_entry
-from vlint.extract import WARM_UP_SAMPLES, get_extractor, prepare_worker, procs
-from vlint.extract.perfile import Done, Item, Job, extract_text, finish, prepare
+from vlint.extract import get_extractor, prepare_worker, procs
+from vlint.extract.perfile import Done, Item, Job, finish, prepare
 from vlint.facts import FileFacts, ParseError
 
 POLL_S = 1.0
@@ -308,14 +308,12 @@ def _serve(channel: procs.Channel, job: Job, parent: int) -> None:
 
 
 def warm_up(kinds: Sequence[str]) -> None:
-    """Import the extractors of `kinds` and extract each one's sample (`WARM_UP_SAMPLES`), before any file
-    arrives: a worker's settings, its imports and the tables an extractor builds on first use."""
+    """Import the extractors of `kinds` (and make their worker settings) before any file arrives. Extracting
+    a sample file too, to build the tables an extractor makes on first use, was measured slower: the worker
+    is usually the one the run waits for, and a sample takes paths a real file does not."""
     prepare_worker(kinds)
     for kind in kinds:
         get_extractor(kind)
-        sample = WARM_UP_SAMPLES.get(kind)
-        if sample is not None:
-            extract_text(kind, sample, "<warm-up>")
 
 
 def serve_early(channel: procs.Channel, parent: int, kinds: Sequence[str]) -> None:
