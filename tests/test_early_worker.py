@@ -167,7 +167,8 @@ def test_the_command_line_is_read_as_click_reads_it(argv, paths, stdin) -> None:
 
 def test_the_options_that_take_a_value_are_the_clis() -> None:
     """`vlint.program` reads the command line before click is imported: its list must be the CLI's."""
-    from vlint.cli import cli, scan as scan_command
+    from vlint.cli import cli
+    from vlint.cli import scan as scan_command
 
     takes_value = {opt for p in scan_command.params if isinstance(p, click.Option) and not p.is_flag
                    for opt in (*p.opts, *p.secondary_opts)}

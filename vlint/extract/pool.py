@@ -291,13 +291,7 @@ def _serve(channel: procs.Channel, job: Job, parent: int) -> None:
     budget = _Budget(job.budget_s)
     gc.freeze()  # what the parent made (inherited by fork) is not this process's to scan
     known_modules = len(sys.modules)
-    while True:
-        try:
-            message = channel.recv()
-        except (EOFError, OSError):
-            return
-        if message == STOP:
-            return
+    while (message := _next(channel)) is not None:
         items = json.loads(message)
         prepare_worker({item[3] for item in items})  # what an extractor changes in vlint's own workers only
         answers = [_process(item, job, reader, budget).to_json() for item in items]
@@ -317,18 +311,23 @@ def warm_up(kinds: Sequence[str]) -> None:
 
 
 def serve_early(channel: procs.Channel, parent: int, kinds: Sequence[str]) -> None:
-    """The life of a worker started ahead of the scan (`early.py`): warm the extractors of `kinds`, then take
-    the job from the first message and serve as any worker."""
+    """The life of a worker started ahead of the scan (`early.py`): import the extractors of `kinds`, then
+    take the job from the first message and serve as any worker."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_up(kinds)
+    message = _next(channel)
+    if message is not None:
+        _serve(channel, Job(*json.loads(message)), parent)
+
+
+def _next(channel: procs.Channel) -> bytes | None:
+    """A worker's next message; None when the parent says stop or has gone."""
     try:
         message = channel.recv()
     except (EOFError, OSError):
-        return
-    if message == STOP:
-        return
-    _serve(channel, Job(*json.loads(message)), parent)
+        return None
+    return None if message == STOP else message
 
 
 def serve_spawned() -> None:
