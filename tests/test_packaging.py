@@ -43,3 +43,15 @@ def test_wheel_ships_rules_and_runs_from_another_directory(tmp_path: Path):
                           text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
     assert done.returncode == 1, done.stderr
     assert '"rule": "VL001"' in done.stdout and '"rule": "VL002"' in done.stdout
+
+    # The console script's entry point, and `python -m vlint` (README's first command), run the program:
+    # the early worker path, the fast exit and the same findings.
+    [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "vlint = vlint.program:run" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    program = ("import sys, runpy; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'vlint'\n"
+               "runpy.run_module('vlint', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-I", "-c", program, str(target), "scan", "client.py", "--no-cache",
+                           "--format", "json"], cwd=elsewhere, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 1, done.stderr
+    assert '"rule": "VL001"' in done.stdout and '"rule": "VL002"' in done.stdout
