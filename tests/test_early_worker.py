@@ -125,27 +125,57 @@ def test_a_host_calling_main_gets_no_early_worker(tmp_path, monkeypatch, capsys)
     assert not early._decided and early._waiting is None
 
 
-def test_the_program_uses_its_early_worker_end_to_end(tmp_path) -> None:
+ALIAS_CLIENT = 'from openai import OpenAI\nOpenAI().chat.completions.create(model="qwen", messages=[])\n'
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: qwen}
+spec:
+  template:
+    spec:
+      containers:
+        - name: vllm
+          image: vllm/vllm-openai:latest
+          args: ["--model", "Qwen/Qwen2.5-14B", "--served-model-name", "qwen"]
+"""
+_COUNTING = textwrap.dedent("""
+    import atexit, sys
+    import vlint.extract.procs as procs
+    real, started = procs.start, []
+    def counting(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+    procs.start = counting
+    atexit.register(lambda: sys.stderr.write(f"workers started: {len(started)}\\n"))
+    from vlint.program import run
+    run()
+""")
+
+
+@pytest.mark.parametrize(("args", "stdin", "expected"), [
+    (["client.py"], None, [("VL001", "client.py")]),
+    (["deploy.yaml"], None, [("VL001", "app.py")]),  # a launch alone: the client it breaks, linked
+    (["--stdin-filename", "app.py"], ALIAS_CLIENT, [("VL001", "app.py")]),
+], ids=["client", "launch-yaml-alone", "stdin"])
+def test_the_program_uses_its_early_worker_end_to_end(tmp_path, args, stdin, expected) -> None:
     """The real entry point (`vlint.program:run`, as the console script runs it) in its own process: one
-    worker started in all (the early one, adopted), the finding at the client, exit 1."""
-    root = _project(tmp_path, {"client.py": CLIENT})
-    probe = textwrap.dedent("""
-        import atexit, sys
-        import vlint.extract.procs as procs
-        real, started = procs.start, []
-        def counting(*args, **kwargs):
-            started.append(1)
-            return real(*args, **kwargs)
-        procs.start = counting
-        atexit.register(lambda: sys.stderr.write(f"workers started: {len(started)}\\n"))
-        from vlint.program import run
-        run()
-    """)
-    env = {**os.environ, "VLINT_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", probe, "scan", "client.py", "--format", "json"], cwd=root,
-                          capture_output=True, text=True, env=env, timeout=120)
+    worker started in all (the early one, adopted), the findings a user expects, exit 1."""
+    (tmp_path / "project").mkdir()
+    root = _project(tmp_path / "project", {"client.py": CLIENT, "app.py": ALIAS_CLIENT, "deploy.yaml": DEPLOYMENT})
+    env = {**os.environ, "VLINT_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}  # outside the tree
+    for path in root.iterdir():  # written an hour ago: the cache's stamps vouch for them (no racy re-read)
+        os.utime(path, (path.stat().st_atime - 3600, path.stat().st_mtime - 3600))
+    subprocess.run([sys.executable, "-c", _COUNTING, "scan", ".", "-q"], cwd=root, env=env, capture_output=True,
+                   check=False, timeout=120)  # the cache primed: the rest of the project is read from it
+    for name in args[:1]:
+        if name in ("client.py", "deploy.yaml"):  # edited since: the pre-commit shape
+            with open(root / name, "a") as handle:
+                handle.write("\n")
+    done = subprocess.run([sys.executable, "-c", _COUNTING, "scan", *args, "--format", "json"], cwd=root,
+                          input=stdin, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert [(f["rule"], f["path"]) for f in json.loads(done.stdout)["findings"]] == [("VL001", "client.py")]
+    assert sorted((f["rule"], f["path"]) for f in json.loads(done.stdout)["findings"]) == expected
+    # the early worker, and none else
     assert "workers started: 1" in done.stderr
 
 
