@@ -94,6 +94,13 @@ def test_no_worker_for_named_python_files_without_trigger_words(tmp_path) -> Non
     assert early._waiting is None
 
 
+def test_no_worker_for_a_quiet_python_file_beside_files_of_light_kinds(tmp_path) -> None:
+    root = _project(tmp_path, {"quiet.py": QUIET, "notes.txt": "Qwen/Qwen2.5-14B\n", "data.json": "{}"})
+    named = [str(root / name) for name in ("quiet.py", "notes.txt", "data.json")]
+    assert not early.start_for(named, None)
+    assert early._waiting is None
+
+
 def test_a_worker_for_any_named_file_that_may_need_one(tmp_path) -> None:
     root = _project(tmp_path, {"quiet.py": QUIET, "client.py": CLIENT})
     assert early.start_for([str(root / "quiet.py"), str(root / "client.py")], None)

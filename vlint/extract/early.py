@@ -40,7 +40,7 @@ def start_for(paths: Sequence[str], stdin_filename: str | None) -> bool:
     kinds = _kinds(paths, stdin_filename)
     if not kinds or not start(sorted(kinds)):
         return False
-    if not stdin_filename and kinds == {"python"} and not any(_passes_words(p) for p in paths):
+    if not stdin_filename and kinds == {"python"} and not any(_passes_words(p) for p in paths if _is_python(p)):
         discard()
         return False
     return True
@@ -101,13 +101,17 @@ def _kinds(paths: Sequence[str], stdin_filename: str | None) -> set[str]:
     return kinds
 
 
-def _passes_words(path: str) -> bool:
-    """Whether a named file may need the Python extractor: False only for a Python file read whole, as the
-    scan will read it (a regular file, never a blocking read), without the trigger words."""
+def _is_python(path: str) -> bool:
     from vlint.kinds import kind_of_name
 
-    if kind_of_name(os.path.basename(path)) != "python" or os.path.islink(path):
-        return True  # not Python, or a link the scan may refuse to read: decided there
+    return kind_of_name(os.path.basename(path)) == "python"
+
+
+def _passes_words(path: str) -> bool:
+    """Whether a named Python file may need its extractor: False only for one read whole, as the scan will
+    read it (a regular file, never a blocking read), without the trigger words."""
+    if os.path.islink(path):
+        return True  # a link the scan may refuse to read: decided there
     from vlint.extract import passes_word_check
     from vlint.extract.perfile import read_file
 
