@@ -48,8 +48,7 @@ def named_files(argv: Sequence[str]) -> tuple[list[str], str | None]:
                 stdin = args[position]
             position += 1
         elif arg.startswith("-") and arg != "-":
-            if arg[:2] in ("-o", "-j") and len(arg) > 2:
-                continue  # `-oFILE`, `-j4`
+            continue  # a flag, or a short option with its value attached (`-oFILE`, `-j4`)
         else:
             paths.append(arg)
     return paths, stdin
