@@ -69,4 +69,3 @@ def prepare_worker(kinds: Iterable[str]) -> None:
         target = WORKER_SETUP.get(kind)
         if target is not None:
             load_callable(target)()
-

@@ -78,9 +78,9 @@ def discard() -> None:
     """Stop a worker that no scan adopted."""
     taken = take()
     if taken is not None:
-        child, channel = taken
-        channel.close()  # it reads an end of file, or is killed while it still imports
-        child.kill()
+        from vlint.extract import procs
+
+        procs.end(*taken)
 
 
 def _kinds(paths: Sequence[str], stdin_filename: str | None) -> set[str]:

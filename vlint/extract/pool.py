@@ -124,8 +124,7 @@ class WorkerPool:
                 channel.send(json.dumps(astuple(self.job)).encode())
                 return _Worker(child, channel)
             except OSError:
-                channel.close()
-                child.kill()
+                procs.end(child, channel)
         parent = os.getpid()
         child, channel = procs.start(partial(_serve, job=self.job, parent=parent),
                                      [json.dumps(astuple(self.job)), str(parent)],
@@ -204,9 +203,8 @@ class WorkerPool:
 
     def _stop_all(self) -> None:
         if self.adopted is not None:  # never needed
-            (child, channel), self.adopted = self.adopted, None
-            channel.close()
-            child.kill()
+            procs.end(*self.adopted)
+            self.adopted = None
         for worker in self.workers:
             try:
                 worker.channel.send(STOP)

@@ -102,6 +102,13 @@ class Child:
             self.wait(5)
 
 
+def end(child: Child, channel: Channel) -> None:
+    """Stop a worker this process no longer needs, whatever it is doing: its pipes closed (it reads an end of
+    file), then killed and reaped."""
+    channel.close()
+    child.kill()
+
+
 def forkable() -> bool:
     """Fork on Linux when no other thread runs here (a fork copies one thread; a lock another one held
     would stay held in the child); spawn otherwise."""
